@@ -1,0 +1,183 @@
+// The backward engine: one loop shared by Variable::backward and minidl::grad.
+#include "minidl/core/autograd.hpp"
+
+#include <queue>
+#include <stdexcept>
+#include <unordered_map>
+
+#include "minidl/core/grad_mode.hpp"
+#include "minidl/ops/arithmetic.hpp"
+
+namespace minidl {
+namespace {
+
+template <typename T>
+using NodePtr = std::shared_ptr<Node<T>>;
+
+// Later generations first; among equals, the node created last first. Every consumer of a node has
+// a strictly higher generation, so a node is processed only after all its gradient has arrived.
+template <typename T>
+struct LaterFirst {
+  bool operator()(const NodePtr<T>& a, const NodePtr<T>& b) const {
+    if (a->generation != b->generation) return a->generation < b->generation;
+    return a->sequence < b->sequence;
+  }
+};
+
+template <typename T>
+Variable<T> accumulate(const Variable<T>& into, const Variable<T>& g) {
+  // Never in place: `into` may be shared (an identity backward passes its upstream grad on).
+  return into.defined() ? add(into, g) : g;
+}
+
+std::string op_label(const char* op) { return op ? std::string("'") + op + "'" : std::string("a leaf"); }
+
+// Runs backward from `outputs` seeded with `seeds`. With `targets` given, the final gradient of
+// each target is returned instead of being stored in leaves' .grad (minidl::grad).
+template <typename T>
+std::vector<Variable<T>> run_backward(const std::vector<Variable<T>>& outputs, const std::vector<Variable<T>>& seeds,
+                                      bool retain_graph, bool create_graph,
+                                      const std::vector<Variable<T>>* targets) {
+  if (create_graph) retain_graph = true;
+  GradModeGuard mode(create_graph);
+
+  std::unordered_map<Node<T>*, Variable<T>> pending;
+  std::priority_queue<NodePtr<T>, std::vector<NodePtr<T>>, LaterFirst<T>> queue;
+  auto push = [&](const Variable<T>& v, const Variable<T>& g) {
+    auto it = pending.find(v.node().get());
+    if (it == pending.end()) {
+      pending.emplace(v.node().get(), g);
+      queue.push(v.node());
+    } else {
+      it->second = accumulate(it->second, g);
+    }
+  };
+
+  for (std::size_t i = 0; i < outputs.size(); ++i) {
+    const Variable<T>& out = outputs[i];
+    if (!out.requires_grad()) {
+      throw std::logic_error("backward: output " + std::to_string(i) + " of shape " + shape_str(out.shape()) +
+                             " does not require grad (no input of its graph has requires_grad, or it was computed "
+                             "under NoGradGuard)");
+    }
+    if (out.shape() != seeds[i].shape()) {
+      throw std::logic_error("backward: gradient of shape " + shape_str(seeds[i].shape()) + " given for output of shape " +
+                             shape_str(out.shape()));
+    }
+    push(out, seeds[i]);
+  }
+
+  std::unordered_map<Node<T>*, std::size_t> target_index;
+  std::vector<Variable<T>> captured;
+  if (targets) {
+    captured.resize(targets->size());
+    for (std::size_t i = 0; i < targets->size(); ++i) target_index.emplace((*targets)[i].node().get(), i);
+  }
+
+  while (!queue.empty()) {
+    NodePtr<T> node = queue.top();
+    queue.pop();
+    auto it = pending.find(node.get());
+    Variable<T> gy = std::move(it->second);
+    pending.erase(it);
+
+    if (targets) {
+      auto t = target_index.find(node.get());
+      if (t != target_index.end()) captured[t->second] = gy;
+    } else if (!node->op || node->retain_grad) {
+      node->grad = accumulate(Variable<T>(node->grad), gy).node();
+    }
+    if (!node->op) continue;  // a leaf: nothing further back
+    if (node->graph_freed) {
+      throw std::logic_error("backward: the graph through " + op_label(node->op) +
+                             " was already freed by an earlier backward(); pass retain_graph = true to the first "
+                             "backward() to run backward twice");
+    }
+
+    std::vector<Variable<T>> grads = node->backward(node->inputs, Variable<T>(node), gy);
+    if (grads.size() != node->inputs.size()) {
+      throw std::logic_error("backward of " + op_label(node->op) + " returned " + std::to_string(grads.size()) +
+                             " gradients for " + std::to_string(node->inputs.size()) + " inputs");
+    }
+    for (std::size_t i = 0; i < grads.size(); ++i) {
+      const Variable<T>& in = node->inputs[i];
+      if (!in.defined() || !in.requires_grad() || !grads[i].defined()) continue;
+      if (grads[i].data().shape() != in.data().shape()) {
+        throw std::logic_error("backward of " + op_label(node->op) + ": gradient for input " + std::to_string(i) +
+                               " has shape " + shape_str(grads[i].shape()) + " but the input has shape " +
+                               shape_str(in.shape()));
+      }
+      push(in, grads[i]);
+    }
+    if (!retain_graph) {
+      node->inputs.clear();
+      node->backward = nullptr;
+      node->graph_freed = true;
+    }
+  }
+  return captured;
+}
+
+template <typename T>
+Variable<T> ones_like_value(const Variable<T>& v) {
+  return Variable<T>(full_tensor<T>(v.shape(), T(1)));
+}
+
+}  // namespace
+
+template <typename T>
+void Variable<T>::backward(BackwardOptions options) const {
+  if (size() != 1) {
+    throw std::logic_error("backward: output has shape " + shape_str(shape()) +
+                           "; only a one-element output can be back-propagated without an explicit gradient");
+  }
+  run_backward<T>({*this}, {ones_like_value(*this)}, options.retain_graph, options.create_graph, nullptr);
+}
+
+template <typename T>
+void Variable<T>::backward(const Tensor<T>& grad_output, BackwardOptions options) const {
+  run_backward<T>({*this}, {Variable<T>(grad_output)}, options.retain_graph, options.create_graph, nullptr);
+}
+
+template <typename T>
+std::vector<Variable<T>> grad(const std::vector<Variable<T>>& outputs, const std::vector<Variable<T>>& inputs,
+                              const std::vector<Variable<T>>& grad_outputs, bool create_graph, bool retain_graph) {
+  std::vector<Variable<T>> seeds = grad_outputs;
+  if (seeds.empty()) {
+    for (const auto& out : outputs) {
+      if (out.size() != 1) {
+        throw std::logic_error("grad: output has shape " + shape_str(out.shape()) +
+                               "; pass grad_outputs for a non-scalar output");
+      }
+      seeds.push_back(ones_like_value(out));
+    }
+  }
+  if (seeds.size() != outputs.size()) {
+    throw std::logic_error("grad: " + std::to_string(outputs.size()) + " outputs but " + std::to_string(seeds.size()) +
+                           " grad_outputs");
+  }
+  std::vector<Variable<T>> result = run_backward<T>(outputs, seeds, retain_graph, create_graph, &inputs);
+  for (std::size_t i = 0; i < result.size(); ++i) {
+    if (!result[i].defined()) result[i] = zeros<T>(inputs[i].shape());
+  }
+  return result;
+}
+
+template <typename T>
+Variable<T> grad(const Variable<T>& output, const Variable<T>& input, bool create_graph) {
+  return grad<T>(std::vector<Variable<T>>{output}, std::vector<Variable<T>>{input}, {}, create_graph, false)[0];
+}
+
+template void Variable<float>::backward(BackwardOptions) const;
+template void Variable<double>::backward(BackwardOptions) const;
+template void Variable<float>::backward(const Tensor<float>&, BackwardOptions) const;
+template void Variable<double>::backward(const Tensor<double>&, BackwardOptions) const;
+template std::vector<Variable<float>> grad<float>(const std::vector<Variable<float>>&, const std::vector<Variable<float>>&,
+                                                  const std::vector<Variable<float>>&, bool, bool);
+template std::vector<Variable<double>> grad<double>(const std::vector<Variable<double>>&,
+                                                    const std::vector<Variable<double>>&,
+                                                    const std::vector<Variable<double>>&, bool, bool);
+template Variable<float> grad<float>(const Variable<float>&, const Variable<float>&, bool);
+template Variable<double> grad<double>(const Variable<double>&, const Variable<double>&, bool);
+
+}  // namespace minidl

@@ -1,0 +1,50 @@
+#include "minidl/core/random.hpp"
+
+namespace minidl {
+
+std::uint64_t Generator::uniform_int(std::uint64_t n) {
+  // Lemire-style rejection would be faster; uniform_int_distribution is exact and reproducible
+  // with libstdc++, which is what matters here.
+  std::uniform_int_distribution<std::uint64_t> dist(0, n - 1);
+  return dist(engine_);
+}
+
+double Generator::uniform(double lo, double hi) {
+  std::uniform_real_distribution<double> dist(lo, hi);
+  return dist(engine_);
+}
+
+double Generator::normal(double mean, double stddev) {
+  std::normal_distribution<double> dist(mean, stddev);
+  return dist(engine_);
+}
+
+Generator& default_generator() {
+  static Generator gen(0);
+  return gen;
+}
+
+void manual_seed(std::uint64_t seed) { default_generator().seed(seed); }
+
+template <typename T>
+Tensor<T> randn_tensor(const Shape& shape, Generator& gen, double mean, double stddev) {
+  Tensor<T> t = Tensor<T>::from_shape(shape);
+  std::normal_distribution<double> dist(mean, stddev);
+  for (auto& v : t) v = static_cast<T>(dist(gen.engine()));
+  return t;
+}
+
+template <typename T>
+Tensor<T> uniform_tensor(const Shape& shape, Generator& gen, double lo, double hi) {
+  Tensor<T> t = Tensor<T>::from_shape(shape);
+  std::uniform_real_distribution<double> dist(lo, hi);
+  for (auto& v : t) v = static_cast<T>(dist(gen.engine()));
+  return t;
+}
+
+template Tensor<float> randn_tensor<float>(const Shape&, Generator&, double, double);
+template Tensor<double> randn_tensor<double>(const Shape&, Generator&, double, double);
+template Tensor<float> uniform_tensor<float>(const Shape&, Generator&, double, double);
+template Tensor<double> uniform_tensor<double>(const Shape&, Generator&, double, double);
+
+}  // namespace minidl

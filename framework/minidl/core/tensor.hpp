@@ -1,0 +1,45 @@
+#pragma once
+// Tensor: the evaluated n-d array every Variable holds. minidl uses xtensor's row-major xarray, so a
+// Tensor is always a materialised buffer, never a lazy expression (those can dangle once stored).
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include <xtensor/xarray.hpp>
+
+namespace minidl {
+
+/// An evaluated, row-major, dynamically-ranked array of T (float for training, double for checks).
+template <typename T>
+using Tensor = xt::xarray<T, xt::layout_type::row_major>;
+
+/// A tensor shape: one extent per axis. An empty Shape is a scalar (0-d) tensor.
+using Shape = std::vector<std::size_t>;
+
+/// Converts any xtensor shape container (svector, array, ...) to a Shape.
+template <typename S>
+Shape to_shape(const S& s) {
+  return Shape(s.begin(), s.end());
+}
+
+/// Formats a shape as "(100,784)"; a scalar prints as "()".
+std::string shape_str(const Shape& shape);
+
+/// Number of elements a tensor of this shape holds (1 for a scalar).
+std::size_t shape_size(const Shape& shape);
+
+/// "float32" or "float64": the name users see in printing and graph exports.
+template <typename T>
+const char* dtype_name();
+
+/// Builds an uninitialised-then-zeroed tensor of a given shape. Prefer this to Tensor<T>(shape),
+/// which for a brace list is a 1-D array of those values, not a shape.
+template <typename T>
+Tensor<T> zeros_tensor(const Shape& shape);
+
+/// A tensor of the given shape filled with value.
+template <typename T>
+Tensor<T> full_tensor(const Shape& shape, T value);
+
+}  // namespace minidl

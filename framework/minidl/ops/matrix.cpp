@@ -1,0 +1,105 @@
+#include "minidl/ops/matrix.hpp"
+
+#include <stdexcept>
+
+#include "minidl/core/blas.hpp"
+#include "minidl/core/record.hpp"
+#include "minidl/ops/broadcasting.hpp"
+
+namespace minidl {
+namespace {
+
+template <typename T>
+using Grads = std::vector<Variable<T>>;
+template <typename T>
+using Inputs = std::vector<Variable<T>>;
+
+std::string mismatch(const char* op, const Shape& a, const Shape& b, bool ta, bool tb) {
+  return std::string(op) + ": " + shape_str(a) + (ta ? "ᵀ" : "") + " x " + shape_str(b) + (tb ? "ᵀ" : "");
+}
+
+// Dimensions of one product: op(A) is (m,k), op(B) is (k,n), over `batch` matrices.
+struct GemmShape {
+  std::size_t batch, m, n, k, a_rows, a_cols, b_rows, b_cols;
+};
+
+GemmShape plan(const Shape& as, const Shape& bs, bool ta, bool tb) {
+  const bool batched = as.size() == 3 && bs.size() == 3;
+  if (!(as.size() == 2 && bs.size() == 2) && !batched) {
+    throw std::invalid_argument(mismatch("matmul", as, bs, ta, tb) + " (needs two 2-D or two 3-D tensors)");
+  }
+  if (batched && as[0] != bs[0]) {
+    throw std::invalid_argument(mismatch("matmul", as, bs, ta, tb) + " (batch sizes differ)");
+  }
+  const std::size_t o = batched ? 1 : 0;
+  GemmShape g{batched ? as[0] : 1, 0, 0, 0, as[o], as[o + 1], bs[o], bs[o + 1]};
+  g.m = ta ? g.a_cols : g.a_rows;
+  g.k = ta ? g.a_rows : g.a_cols;
+  const std::size_t kb = tb ? g.b_cols : g.b_rows;
+  g.n = tb ? g.b_rows : g.b_cols;
+  if (g.k != kb) throw std::invalid_argument(mismatch("matmul", as, bs, ta, tb));
+  return g;
+}
+
+}  // namespace
+
+template <typename T>
+Variable<T> matmul(const Variable<T>& a, const Variable<T>& b, bool ta, bool tb) {
+  const Shape as = a.shape(), bs = b.shape();
+  const GemmShape g = plan(as, bs, ta, tb);
+  Shape ys = as.size() == 3 ? Shape{g.batch, g.m, g.n} : Shape{g.m, g.n};
+  Tensor<T> y = Tensor<T>::from_shape(ys);
+  const T* pa = a.data().data();
+  const T* pb = b.data().data();
+  T* py = y.data();
+  for (std::size_t i = 0; i < g.batch; ++i) {
+    // y_i (m,n) = op(a_i) (m,k) · op(b_i) (k,n); leading dims are the stored row lengths.
+    blas::gemm<T>(ta, tb, g.m, g.n, g.k, T(1), pa + i * g.a_rows * g.a_cols, g.a_cols, pb + i * g.b_rows * g.b_cols,
+                  g.b_cols, T(0), py + i * g.m * g.n, g.n);
+  }
+  return record<T>("matmul", std::move(y), {a, b},
+                   [ta, tb](const Inputs<T>& in, const Variable<T>&, const Variable<T>& gy) {
+                     // y = op_a(A) op_b(B). dA = gy op_b(B)ᵀ, transposed back when A entered as Aᵀ;
+                     // dB = op_a(A)ᵀ gy, likewise. Each case is one flagged matmul.
+                     Grads<T> grads(2);
+                     const Variable<T>& A = in[0];
+                     const Variable<T>& B = in[1];
+                     if (A.requires_grad()) grads[0] = ta ? matmul(B, gy, tb, true) : matmul(gy, B, false, !tb);
+                     if (B.requires_grad()) grads[1] = tb ? matmul(gy, A, true, ta) : matmul(A, gy, !ta, false);
+                     return grads;
+                   });
+}
+
+template <typename T>
+Variable<T> linear(const Variable<T>& x, const Variable<T>& W, const Variable<T>& b) {
+  const Shape xs = x.shape(), ws = W.shape(), bs = b.shape();
+  if (xs.size() != 2 || ws.size() != 2 || xs[1] != ws[0]) {
+    throw std::invalid_argument("linear: x " + shape_str(xs) + " x W " + shape_str(ws) +
+                                " (needs x (N,D) and W (D,H))");
+  }
+  const std::size_t n = xs[0], d = xs[1], h = ws[1];
+  if (!(bs.size() == 1 && bs[0] == h)) {
+    throw std::invalid_argument("linear: bias " + shape_str(bs) + " does not match W " + shape_str(ws) +
+                                " (needs b (" + std::to_string(h) + "))");
+  }
+  Tensor<T> y = Tensor<T>::from_shape({n, h});
+  // Broadcast b into every row, then accumulate x·W on top with beta = 1.
+  const T* pb = b.data().data();
+  T* py = y.data();
+  for (std::size_t r = 0; r < n; ++r) std::copy(pb, pb + h, py + r * h);
+  blas::gemm<T>(false, false, n, h, d, T(1), x.data().data(), d, W.data().data(), h, T(1), py, h);
+  return record<T>("linear", std::move(y), {x, W, b}, [](const Inputs<T>& in, const Variable<T>&, const Variable<T>& gy) {
+    Grads<T> grads(3);
+    if (in[0].requires_grad()) grads[0] = matmul(gy, in[1], false, true);  // (N,H)·(D,H)ᵀ -> (N,D)
+    if (in[1].requires_grad()) grads[1] = matmul(in[0], gy, true, false);  // (N,D)ᵀ·(N,H) -> (D,H)
+    if (in[2].requires_grad()) grads[2] = sum_to(gy, in[2].shape());       // (N,H) -> (H)
+    return grads;
+  });
+}
+
+template Variable<float> matmul<float>(const Variable<float>&, const Variable<float>&, bool, bool);
+template Variable<double> matmul<double>(const Variable<double>&, const Variable<double>&, bool, bool);
+template Variable<float> linear<float>(const Variable<float>&, const Variable<float>&, const Variable<float>&);
+template Variable<double> linear<double>(const Variable<double>&, const Variable<double>&, const Variable<double>&);
+
+}  // namespace minidl

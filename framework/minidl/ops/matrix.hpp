@@ -1,0 +1,23 @@
+#pragma once
+// Matrix products through OpenBLAS. Transposes are BLAS flags; no transposed copy is ever made.
+
+#include "minidl/core/variable.hpp"
+
+namespace minidl {
+
+/// y = op(a) · op(b), where op(x) is x or xᵀ by the flags.
+///  2-D: op(a) (M,K) · op(b) (K,N) -> (M,N).
+///  Batched 3-D: a (B,·,·), b (B,·,·) -> (B,M,N), the flags applying to each matrix.
+/// Backward (no flags): ga = gy · bᵀ, gb = aᵀ · gy, themselves matmuls with flags, so the op is
+/// differentiable to any order. Throws std::invalid_argument "matmul: (100,784) x (50,10)" on a
+/// shape mismatch.
+template <typename T>
+Variable<T> matmul(const Variable<T>& a, const Variable<T>& b, bool transpose_a = false, bool transpose_b = false);
+
+/// The book's Affine layer fused: y = x · W + b with x (N,D), W (D,H), b (H) -> y (N,H).
+/// Forward is one GEMM accumulating onto b broadcast into y. Backward: gx = gy · Wᵀ,
+/// gW = xᵀ · gy, gb = Σ_rows gy.
+template <typename T>
+Variable<T> linear(const Variable<T>& x, const Variable<T>& W, const Variable<T>& b);
+
+}  // namespace minidl

@@ -1,0 +1,37 @@
+#pragma once
+// The float64 gradient-check sweep: every op contributes rows (one file per op family, in this
+// folder); test_gradcheck_sweep.cpp runs them all through minidl::gradcheck and prints the worst
+// relative error per row.
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <minidl/minidl.hpp>
+
+namespace sweep {
+
+using minidl::Shape;
+using minidl::Var64;
+
+/// One gradcheck case: an op applied to inputs of the given shapes.
+struct Row {
+  std::string name;                                   ///< "add (N,D)+(D)": op and what the case covers.
+  std::vector<Shape> shapes;                          ///< One shape per input; all inputs require grad.
+  std::function<Var64(const std::vector<Var64>&)> f;  ///< The op applied to the inputs.
+  double lo = -1.0;                                   ///< Inputs are drawn uniformly from [lo, hi) ...
+  double hi = 1.0;                                    ///< ... choose a range away from kinks and poles.
+  /// Optional: overwrite the drawn inputs (e.g. distinct values so max has no ties). May be empty.
+  std::function<void(std::vector<Var64>&)> prepare;
+  minidl::GradcheckOptions options{};                 ///< Per-row tolerances if ever needed.
+};
+
+std::vector<Row> arithmetic_rows();   ///< rows_arithmetic.cpp
+std::vector<Row> matrix_rows();       ///< rows_matrix.cpp
+std::vector<Row> elementwise_rows();  ///< rows_elementwise.cpp
+std::vector<Row> reduction_rows();    ///< rows_reduction.cpp
+std::vector<Row> shape_rows();        ///< rows_shape.cpp
+std::vector<Row> softmax_rows();      ///< rows_softmax.cpp
+std::vector<Row> loss_rows();         ///< rows_loss.cpp
+
+}  // namespace sweep
