@@ -1,0 +1,322 @@
+#include "minidl/ops/loss.hpp"
+
+#include <cmath>
+#include <memory>
+#include <stdexcept>
+#include <string>
+
+#include <xtensor/xmath.hpp>
+#include <xtensor/xnoalias.hpp>
+
+#include "minidl/core/grad_mode.hpp"
+#include "minidl/core/record.hpp"
+#include "minidl/ops/arithmetic.hpp"
+#include "minidl/ops/broadcasting.hpp"
+#include "minidl/ops/elementwise.hpp"
+#include "minidl/ops/softmax.hpp"
+
+namespace minidl {
+namespace {
+
+template <typename T>
+using Grads = std::vector<Variable<T>>;
+template <typename T>
+using Inputs = std::vector<Variable<T>>;
+
+constexpr double kLogEps = 1e-7;  // the book's delta inside log(y + delta)
+
+// "(3,7)": the multi-index of flat element `flat` of a row-major tensor of shape s.
+std::string index_str(std::size_t flat, const Shape& s) {
+  Shape idx(s.size());
+  for (std::size_t d = s.size(); d-- > 0;) {
+    idx[d] = s[d] ? flat % s[d] : 0;
+    flat = s[d] ? flat / s[d] : 0;
+  }
+  return shape_str(idx);
+}
+
+template <typename T>
+std::size_t first_non_finite(const Tensor<T>& x) {
+  const T* p = x.data();
+  for (std::size_t i = 0; i < x.size(); ++i) {
+    if (!std::isfinite(p[i])) return i;
+  }
+  return x.size();
+}
+
+// Throws std::domain_error when a loss value is NaN/inf, naming the first non-finite input element
+// (or `hint` when every input is finite). Only the failing path scans the inputs.
+template <typename T>
+void check_loss(const char* op, double loss, const std::vector<std::pair<const char*, const Tensor<T>*>>& inputs,
+                const std::string& hint = {}) {
+  if (std::isfinite(loss)) return;
+  std::string what = std::string(op) + ": loss is " + (std::isnan(loss) ? "NaN" : "inf") + " (";
+  for (const auto& [name, t] : inputs) {
+    const std::size_t i = first_non_finite(*t);
+    if (i < t->size()) {
+      const T v = t->data()[i];
+      const char* kind = std::isnan(v) ? "NaN" : (v > 0 ? "inf" : "-inf");
+      throw std::domain_error(what + name + " contain " + kind + " at " + index_str(i, to_shape(t->shape())) + ")");
+    }
+  }
+  throw std::domain_error(what + (hint.empty() ? std::string("inputs are finite") : hint) + ")");
+}
+
+void check_same_shape(const char* op, const char* a, const Shape& as, const char* b, const Shape& bs) {
+  if (as != bs) {
+    throw std::invalid_argument(std::string(op) + ": " + a + " " + shape_str(as) + " and " + b + " " + shape_str(bs) +
+                                " must have the same shape");
+  }
+}
+
+// Batch size N and class count C for a (C) or (N,C) input.
+struct BatchShape {
+  std::size_t n, c;
+};
+
+BatchShape batch_of(const char* op, const char* name, const Shape& s) {
+  if (s.size() == 1) return {1, s[0]};
+  if (s.size() == 2) return {s[0], s[1]};
+  throw std::invalid_argument(std::string(op) + ": " + name + " must be (C) or (N,C), got " + shape_str(s));
+}
+
+void check_labels(const char* op, const char* name, const Shape& s, const BatchShape& b,
+                  const std::vector<std::size_t>& labels) {
+  if (labels.size() != b.n) {
+    throw std::invalid_argument(std::string(op) + ": " + std::to_string(labels.size()) + " labels for a batch of " +
+                                std::to_string(b.n) + " (" + name + " " + shape_str(s) + ")");
+  }
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    if (labels[i] >= b.c) {
+      throw std::invalid_argument(std::string(op) + ": label " + std::to_string(labels[i]) + " at index " +
+                                  std::to_string(i) + " is out of range for " + std::to_string(b.c) +
+                                  " classes (" + name + " " + shape_str(s) + ")");
+    }
+  }
+}
+
+// A constant (N,C) or (C) one-hot tensor for the labels.
+template <typename T>
+Variable<T> onehot_const(const Shape& s, std::size_t classes, const std::vector<std::size_t>& labels) {
+  Tensor<T> t = zeros_tensor<T>(s);
+  for (std::size_t i = 0; i < labels.size(); ++i) t.data()[i * classes + labels[i]] = T(1);
+  return Variable<T>(std::move(t));
+}
+
+template <typename T>
+Variable<T> scalar_tensor(double v) {
+  return Variable<T>(full_tensor<T>({}, static_cast<T>(v)));
+}
+
+}  // namespace
+
+// ---- squared errors ------------------------------------------------------------------------------
+
+template <typename T>
+Variable<T> sum_squared_error(const Variable<T>& y, const Variable<T>& t) {
+  check_same_shape("sum_squared_error", "y", y.shape(), "t", t.shape());
+  const T* py = y.data().data();
+  const T* pt = t.data().data();
+  double acc = 0;  // double accumulator: a float sum over a large batch drifts
+  for (std::size_t i = 0; i < y.size(); ++i) {
+    const double d = double(py[i]) - double(pt[i]);
+    acc += d * d;
+  }
+  const double loss = 0.5 * acc;
+  check_loss<T>("sum_squared_error", loss, {{"y", &y.data()}, {"t", &t.data()}});
+  return record<T>("sum_squared_error", full_tensor<T>({}, static_cast<T>(loss)), {y, t},
+                   [](const Inputs<T>& in, const Variable<T>&, const Variable<T>& gy) {
+                     const Variable<T> gd = mul(sub(in[0], in[1]), gy);  // (y − t)·gy, gy 0-d broadcast
+                     Grads<T> g(2);
+                     if (in[0].requires_grad()) g[0] = gd;
+                     if (in[1].requires_grad()) g[1] = neg(gd);
+                     return g;
+                   });
+}
+
+template <typename T>
+Variable<T> mean_squared_error(const Variable<T>& y, const Variable<T>& t) {
+  check_same_shape("mean_squared_error", "y", y.shape(), "t", t.shape());
+  const T* py = y.data().data();
+  const T* pt = t.data().data();
+  const std::size_t n = y.size();
+  double acc = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const double d = double(py[i]) - double(pt[i]);
+    acc += d * d;
+  }
+  const double loss = n ? acc / double(n) : 0.0;
+  check_loss<T>("mean_squared_error", loss, {{"y", &y.data()}, {"t", &t.data()}});
+  return record<T>("mean_squared_error", full_tensor<T>({}, static_cast<T>(loss)), {y, t},
+                   [n](const Inputs<T>& in, const Variable<T>&, const Variable<T>& gy) {
+                     const Variable<T> gd = mul(sub(in[0], in[1]), mul_scalar(gy, 2.0 / double(n)));
+                     Grads<T> g(2);
+                     if (in[0].requires_grad()) g[0] = gd;
+                     if (in[1].requires_grad()) g[1] = neg(gd);
+                     return g;
+                   });
+}
+
+// ---- cross-entropy on probabilities -------------------------------------------------------------
+
+// The hint for a NaN/inf cross-entropy whose inputs are finite: log of y + 1e-7 <= 0.
+template <typename T>
+std::string nonpositive_hint(const Tensor<T>& y) {
+  const T* p = y.data();
+  for (std::size_t i = 0; i < y.size(); ++i) {
+    if (!(double(p[i]) + kLogEps > 0)) {
+      return "y + 1e-7 <= 0 at " + index_str(i, to_shape(y.shape())) + ": y must be probabilities";
+    }
+  }
+  return "inputs are finite";
+}
+
+template <typename T>
+Variable<T> cross_entropy_error(const Variable<T>& y, const Variable<T>& t) {
+  const char* op = "cross_entropy_error";
+  const Shape ys = y.shape();
+  check_same_shape(op, "y", ys, "t", t.shape());
+  const BatchShape b = batch_of(op, "y", ys);
+  const T* py = y.data().data();
+  const T* pt = t.data().data();
+  double acc = 0;
+  for (std::size_t i = 0; i < y.size(); ++i) {
+    if (pt[i] != T(0)) acc += double(pt[i]) * std::log(double(py[i]) + kLogEps);  // skip 0·log: one-hot is sparse
+  }
+  const double loss = -acc / double(b.n);
+  if (!std::isfinite(loss)) check_loss<T>(op, loss, {{"y", &y.data()}, {"t", &t.data()}}, nonpositive_hint(y.data()));
+  const double inv_n = 1.0 / double(b.n);
+  return record<T>(op, full_tensor<T>({}, static_cast<T>(loss)), {y, t},
+                   [inv_n](const Inputs<T>& in, const Variable<T>&, const Variable<T>& gy) {
+                     const Variable<T> scale = mul_scalar(gy, -inv_n);  // −gy/N, 0-d
+                     Grads<T> g(2);
+                     if (in[0].requires_grad()) g[0] = mul(div(in[1], add_scalar(in[0], kLogEps)), scale);
+                     if (in[1].requires_grad()) g[1] = mul(log(add_scalar(in[0], kLogEps)), scale);
+                     return g;
+                   });
+}
+
+template <typename T>
+Variable<T> cross_entropy_error(const Variable<T>& y, const std::vector<std::size_t>& labels) {
+  const char* op = "cross_entropy_error";
+  const Shape ys = y.shape();
+  const BatchShape b = batch_of(op, "y", ys);
+  check_labels(op, "y", ys, b, labels);
+  const T* py = y.data().data();
+  double acc = 0;
+  for (std::size_t i = 0; i < b.n; ++i) acc += std::log(double(py[i * b.c + labels[i]]) + kLogEps);
+  const double loss = -acc / double(b.n);
+  if (!std::isfinite(loss)) check_loss<T>(op, loss, {{"y", &y.data()}}, nonpositive_hint(y.data()));
+  const double inv_n = 1.0 / double(b.n);
+  return record<T>(op, full_tensor<T>({}, static_cast<T>(loss)), {y},
+                   [inv_n, labels, c = b.c](const Inputs<T>& in, const Variable<T>&, const Variable<T>& gy) {
+                     // −onehot/(y + 1e-7) · gy/N: nonzero only at the labels, still differentiable in y.
+                     const Variable<T> onehot = onehot_const<T>(in[0].shape(), c, labels);
+                     return Grads<T>{mul(div(onehot, add_scalar(in[0], kLogEps)), mul_scalar(gy, -inv_n))};
+                   });
+}
+
+// ---- fused softmax + cross-entropy --------------------------------------------------------------
+
+template <typename T>
+Variable<T> softmax_cross_entropy(const Variable<T>& logits, const std::vector<std::size_t>& labels) {
+  const char* op = "softmax_cross_entropy";
+  const Shape xs = logits.shape();
+  const BatchShape b = batch_of(op, "logits", xs);
+  check_labels(op, "logits", xs, b, labels);
+  // log p = x − m − log Σ exp(x − m), per row (the max is subtracted inside the kernel).
+  const Tensor<T> logp = log_softmax_tensor(logits.data(), -1, op);
+  const T* lp = logp.data();
+  double acc = 0;
+  for (std::size_t i = 0; i < b.n; ++i) acc -= double(lp[i * b.c + labels[i]]);
+  const double loss = acc / double(b.n);
+  check_loss<T>(op, loss, {{"logits", &logits.data()}});
+
+  // The probabilities, kept for backward only when a graph is being recorded.
+  std::shared_ptr<const Tensor<T>> probs;
+  if (will_record<T>({logits})) {
+    auto p = std::make_shared<Tensor<T>>(Tensor<T>::from_shape(xs));
+    xt::noalias(*p) = xt::exp(logp);
+    probs = std::move(p);
+  }
+  const double inv_n = 1.0 / double(b.n);
+  return record<T>(op, full_tensor<T>({}, static_cast<T>(loss)), {logits},
+                   [probs, labels, inv_n, c = b.c](const Inputs<T>& in, const Variable<T>&, const Variable<T>& gy) {
+                     if (!grad_enabled()) {
+                       // gx = (p − onehot)·gy/N straight from the cached p: one allocation.
+                       Tensor<T> g = *probs;
+                       T* pg = g.data();
+                       for (std::size_t i = 0; i < labels.size(); ++i) pg[i * c + labels[i]] -= T(1);
+                       const T scale = static_cast<T>(double(gy.item()) * inv_n);
+                       for (std::size_t k = 0; k < g.size(); ++k) pg[k] *= scale;
+                       return Grads<T>{Variable<T>(std::move(g))};
+                     }
+                     // create_graph: the same formula from differentiable ops.
+                     const Variable<T> onehot = onehot_const<T>(in[0].shape(), c, labels);
+                     return Grads<T>{mul(sub(softmax(in[0], -1), onehot), mul_scalar(gy, inv_n))};
+                   });
+}
+
+template <typename T>
+Variable<T> softmax_cross_entropy(const Variable<T>& logits, const Variable<T>& t) {
+  const char* op = "softmax_cross_entropy";
+  const Shape xs = logits.shape();
+  check_same_shape(op, "logits", xs, "t", t.shape());
+  const BatchShape b = batch_of(op, "logits", xs);
+  const Tensor<T> logp = log_softmax_tensor(logits.data(), -1, op);
+  const T* lp = logp.data();
+  const T* pt = t.data().data();
+  double acc = 0;
+  for (std::size_t k = 0; k < logp.size(); ++k) {
+    if (pt[k] != T(0)) acc -= double(pt[k]) * double(lp[k]);  // 0·(−inf) must not poison the sum
+  }
+  const double loss = acc / double(b.n);
+  check_loss<T>(op, loss, {{"logits", &logits.data()}, {"targets", &t.data()}});
+
+  std::shared_ptr<const Tensor<T>> probs;
+  if (will_record<T>({logits, t})) {
+    auto p = std::make_shared<Tensor<T>>(Tensor<T>::from_shape(xs));
+    xt::noalias(*p) = xt::exp(logp);
+    probs = std::move(p);
+  }
+  const double inv_n = 1.0 / double(b.n);
+  return record<T>(op, full_tensor<T>({}, static_cast<T>(loss)), {logits, t},
+                   [probs, inv_n, c = b.c](const Inputs<T>& in, const Variable<T>&, const Variable<T>& gy) {
+                     Grads<T> g(2);
+                     Shape row_sums = in[0].shape();
+                     row_sums.back() = 1;
+                     if (in[0].requires_grad()) {
+                       if (!grad_enabled()) {
+                         // gx = (p·Σ_k t_ik − t)·gy/N from the cached p: one allocation.
+                         Tensor<T> gx = *probs;
+                         T* pg = gx.data();
+                         const T* tt = in[1].data().data();
+                         const T scale = static_cast<T>(double(gy.item()) * inv_n);
+                         for (std::size_t r = 0; r < gx.size() / c; ++r) {
+                           T s = 0;
+                           for (std::size_t j = 0; j < c; ++j) s += tt[r * c + j];
+                           for (std::size_t j = 0; j < c; ++j) pg[r * c + j] = (pg[r * c + j] * s - tt[r * c + j]) * scale;
+                         }
+                         g[0] = Variable<T>(std::move(gx));
+                       } else {
+                         const Variable<T> p = softmax(in[0], -1);
+                         g[0] = mul(sub(mul(p, sum_to(in[1], row_sums)), in[1]), mul_scalar(gy, inv_n));
+                       }
+                     }
+                     if (in[1].requires_grad()) g[1] = mul(log_softmax(in[0], -1), mul_scalar(gy, -inv_n));
+                     return g;
+                   });
+}
+
+#define MINIDL_INSTANTIATE(T)                                                                        \
+  template Variable<T> sum_squared_error<T>(const Variable<T>&, const Variable<T>&);                 \
+  template Variable<T> mean_squared_error<T>(const Variable<T>&, const Variable<T>&);                \
+  template Variable<T> cross_entropy_error<T>(const Variable<T>&, const Variable<T>&);               \
+  template Variable<T> cross_entropy_error<T>(const Variable<T>&, const std::vector<std::size_t>&);  \
+  template Variable<T> softmax_cross_entropy<T>(const Variable<T>&, const std::vector<std::size_t>&); \
+  template Variable<T> softmax_cross_entropy<T>(const Variable<T>&, const Variable<T>&);
+
+MINIDL_INSTANTIATE(float)
+MINIDL_INSTANTIATE(double)
+
+}  // namespace minidl

@@ -1,0 +1,160 @@
+#include "minidl/ops/softmax.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include <xtensor/xmath.hpp>
+#include <xtensor/xnoalias.hpp>
+
+#include "minidl/core/record.hpp"
+#include "minidl/ops/arithmetic.hpp"
+#include "minidl/ops/broadcasting.hpp"
+#include "minidl/ops/elementwise.hpp"
+#include "minidl/ops/shape.hpp"
+
+namespace minidl {
+namespace {
+
+template <typename T>
+using Grads = std::vector<Variable<T>>;
+template <typename T>
+using Inputs = std::vector<Variable<T>>;
+
+// x seen as (outer, extent, inner) around the softmax axis; inner == 1 is the (N,D) axis -1 case.
+struct Lanes {
+  std::size_t outer = 1, extent = 1, inner = 1;
+};
+
+Lanes lanes_of(const Shape& s, std::size_t axis) {
+  Lanes l;
+  for (std::size_t i = 0; i < axis; ++i) l.outer *= s[i];
+  l.extent = s[axis];
+  for (std::size_t i = axis + 1; i < s.size(); ++i) l.inner *= s[i];
+  return l;
+}
+
+// y = x - max along the axis. The max is evaluated into a scalar (rows) or a small lane buffer
+// before it is used: an unevaluated reducer inside the subtraction would be recomputed per element.
+template <typename T>
+void subtract_max(const T* x, T* y, const Lanes& l, std::vector<T>& lane) {
+  if (l.inner == 1) {
+    for (std::size_t r = 0; r < l.outer; ++r) {
+      const T* xr = x + r * l.extent;
+      T* yr = y + r * l.extent;
+      T m = xr[0];
+      for (std::size_t j = 1; j < l.extent; ++j) m = xr[j] > m ? xr[j] : m;
+      for (std::size_t j = 0; j < l.extent; ++j) yr[j] = xr[j] - m;
+    }
+    return;
+  }
+  lane.resize(l.inner);
+  for (std::size_t o = 0; o < l.outer; ++o) {
+    const T* xo = x + o * l.extent * l.inner;
+    T* yo = y + o * l.extent * l.inner;
+    std::copy(xo, xo + l.inner, lane.begin());
+    for (std::size_t d = 1; d < l.extent; ++d) {
+      for (std::size_t i = 0; i < l.inner; ++i) lane[i] = xo[d * l.inner + i] > lane[i] ? xo[d * l.inner + i] : lane[i];
+    }
+    for (std::size_t d = 0; d < l.extent; ++d) {
+      for (std::size_t i = 0; i < l.inner; ++i) yo[d * l.inner + i] = xo[d * l.inner + i] - lane[i];
+    }
+  }
+}
+
+// Sums e along the axis into `sums` (outer * inner values).
+template <typename T>
+void axis_sums(const T* e, const Lanes& l, std::vector<T>& sums) {
+  sums.assign(l.outer * l.inner, T(0));
+  for (std::size_t o = 0; o < l.outer; ++o) {
+    const T* eo = e + o * l.extent * l.inner;
+    T* so = sums.data() + o * l.inner;
+    for (std::size_t d = 0; d < l.extent; ++d) {
+      for (std::size_t i = 0; i < l.inner; ++i) so[i] += eo[d * l.inner + i];
+    }
+  }
+}
+
+// Applies f(value, lane_sum) in place to every element.
+template <typename T, typename F>
+void apply_by_lane(T* y, const Lanes& l, const std::vector<T>& sums, F f) {
+  for (std::size_t o = 0; o < l.outer; ++o) {
+    T* yo = y + o * l.extent * l.inner;
+    const T* so = sums.data() + o * l.inner;
+    for (std::size_t d = 0; d < l.extent; ++d) {
+      for (std::size_t i = 0; i < l.inner; ++i) yo[d * l.inner + i] = f(yo[d * l.inner + i], so[i]);
+    }
+  }
+}
+
+// The shape of a sum over `axis` with the axis kept as extent 1: what sum_to needs.
+Shape kept(Shape s, std::size_t axis) {
+  s[axis] = 1;
+  return s;
+}
+
+}  // namespace
+
+template <typename T>
+Tensor<T> softmax_tensor(const Tensor<T>& x, int axis, const char* op) {
+  const Shape xs = to_shape(x.shape());
+  const Lanes l = lanes_of(xs, resolve_axis(op, axis, xs));
+  Tensor<T> y = Tensor<T>::from_shape(xs);
+  if (y.size() == 0) return y;
+  std::vector<T> lane, sums;
+  subtract_max(x.data(), y.data(), l, lane);
+  xt::noalias(y) = xt::exp(y);  // one whole-array exp: vectorized by xsimd, unlike a per-row std::exp
+  axis_sums(y.data(), l, sums);
+  for (T& s : sums) s = T(1) / s;
+  apply_by_lane(y.data(), l, sums, [](T v, T inv) { return v * inv; });
+  return y;
+}
+
+template <typename T>
+Tensor<T> log_softmax_tensor(const Tensor<T>& x, int axis, const char* op) {
+  const Shape xs = to_shape(x.shape());
+  const Lanes l = lanes_of(xs, resolve_axis(op, axis, xs));
+  Tensor<T> y = Tensor<T>::from_shape(xs);
+  if (y.size() == 0) return y;
+  std::vector<T> lane, sums;
+  subtract_max(x.data(), y.data(), l, lane);
+  Tensor<T> e = Tensor<T>::from_shape(xs);
+  xt::noalias(e) = xt::exp(y);
+  axis_sums(e.data(), l, sums);
+  for (T& s : sums) s = std::log(s);
+  apply_by_lane(y.data(), l, sums, [](T v, T log_sum) { return v - log_sum; });
+  return y;
+}
+
+template <typename T>
+Variable<T> softmax(const Variable<T>& x, int axis) {
+  const std::size_t ax = resolve_axis("softmax", axis, x.shape());
+  return record<T>("softmax", softmax_tensor(x.data(), axis, "softmax"), {x},
+                   [ax](const Inputs<T>& in, const Variable<T>& y, const Variable<T>& gy) {
+                     // gx = y * (gy - Σ_axis(y * gy))
+                     const Variable<T> dot = sum_to(mul(y, gy), kept(in[0].shape(), ax));
+                     return Grads<T>{mul(y, sub(gy, dot))};
+                   });
+}
+
+template <typename T>
+Variable<T> log_softmax(const Variable<T>& x, int axis) {
+  const std::size_t ax = resolve_axis("log_softmax", axis, x.shape());
+  return record<T>("log_softmax", log_softmax_tensor(x.data(), axis, "log_softmax"), {x},
+                   [ax](const Inputs<T>& in, const Variable<T>& y, const Variable<T>& gy) {
+                     // gx = gy - softmax(x) * Σ_axis(gy), with softmax(x) = exp(y) (one exp, no max)
+                     const Variable<T> total = sum_to(gy, kept(in[0].shape(), ax));
+                     return Grads<T>{sub(gy, mul(exp(y), total))};
+                   });
+}
+
+#define MINIDL_INSTANTIATE(T)                                                    \
+  template Tensor<T> softmax_tensor<T>(const Tensor<T>&, int, const char*);     \
+  template Tensor<T> log_softmax_tensor<T>(const Tensor<T>&, int, const char*); \
+  template Variable<T> softmax<T>(const Variable<T>&, int);                     \
+  template Variable<T> log_softmax<T>(const Variable<T>&, int);
+
+MINIDL_INSTANTIATE(float)
+MINIDL_INSTANTIATE(double)
+
+}  // namespace minidl
