@@ -11,4 +11,7 @@
 #include "minidl/core/variable.hpp"
 #include "minidl/ops/arithmetic.hpp"
 #include "minidl/ops/broadcasting.hpp"
+#include "minidl/ops/loss.hpp"
 #include "minidl/ops/matrix.hpp"
+#include "minidl/ops/shape.hpp"
+#include "minidl/ops/softmax.hpp"
