@@ -1,0 +1,49 @@
+#pragma once
+// The book's TwoLayerNet (chapters 4 and 5): Affine -> ReLU -> Affine -> SoftmaxWithLoss, with both
+// ways of computing the gradient: numerical (chapter 4) and backprop (chapter 5).
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include <minidl/nn/activation.hpp>
+#include <minidl/nn/linear.hpp>
+
+namespace minidl::models {
+
+/// Gradients keyed by parameter name ("W1", "b1", "W2", "b2"), as the book's dict of grads.
+template <typename T>
+using GradMap = std::map<std::string, Tensor<T>>;
+
+/// Two affine layers with a ReLU between them; softmax-cross-entropy loss.
+template <typename T>
+class TwoLayerNet : public Module<T> {
+ public:
+  /// W1 (input, hidden) and W2 (hidden, output) ~ N(0, weight_init_std²) from `gen`; biases 0.
+  TwoLayerNet(std::size_t input_size, std::size_t hidden_size, std::size_t output_size, Generator& gen,
+              double weight_init_std = 0.01);
+
+  /// Class scores (logits) for x (N, input): (N, output).
+  Variable<T> predict(const Variable<T>& x);
+  /// Same as predict (so the net can be used as a Module).
+  Variable<T> forward(const Variable<T>& x) override { return predict(x); }
+  /// Mean softmax-cross-entropy of the batch against integer labels (a 0-d Variable).
+  Variable<T> loss(const Variable<T>& x, const std::vector<std::size_t>& labels);
+  /// Fraction of rows of x classified correctly (evaluated without recording a graph).
+  double accuracy(const Variable<T>& x, const std::vector<std::size_t>& labels);
+  /// The chapter-4 gradient: central differences of loss() over every parameter element (slow:
+  /// two forward passes per element). Values are restored afterwards.
+  GradMap<T> numerical_gradient(const Variable<T>& x, const std::vector<std::size_t>& labels, double h = 1e-4);
+  /// The chapter-5 gradient: one forward and one backward pass.
+  GradMap<T> gradient(const Variable<T>& x, const std::vector<std::size_t>& labels);
+
+  std::string describe() const override { return "TwoLayerNet"; }
+
+  std::shared_ptr<Linear<T>> affine1;  ///< W1, b1 (the book's params['W1'], params['b1']).
+  std::shared_ptr<Linear<T>> affine2;  ///< W2, b2.
+
+ private:
+  std::vector<std::pair<std::string, Variable<T>>> book_params() const;
+};
+
+}  // namespace minidl::models
