@@ -96,13 +96,14 @@ Variable<T> sigmoid(const Variable<T>& x) {
 
 template <typename T>
 Variable<T> relu(const Variable<T>& x) {
-  const Tensor<T>& xv = x.data();
-  Tensor<T> y = eval_unary(xv, [](const auto& v) { return xt::maximum(v, T(0)); });
-  // The mask is needed only by backward; inference and no-grad evaluation skip it.
-  Variable<T> mask;
-  if (will_record<T>({x})) mask = const_var(xv, xt::where(xv > T(0), T(1), T(0)));
-  return record<T>("relu", std::move(y), {x}, [mask](const Inputs<T>&, const Variable<T>&, const Variable<T>& gy) {
-    return Grads<T>{mul(gy, mask)};
+  Tensor<T> y = eval_unary(x.data(), [](const auto& v) { return xt::maximum(v, T(0)); });
+  // The 0/1 mask is built only when backward actually runs, from the output the node holds anyway
+  // (y > 0 exactly where x > 0): nothing extra is allocated in the forward pass or kept alive
+  // between forward and backward.
+  return record<T>("relu", std::move(y), {x}, [](const Inputs<T>&, const Variable<T>& out, const Variable<T>& gy) {
+    const Tensor<T>& yv = out.data();
+    if (!grad_enabled()) return Grads<T>{const_var(yv, xt::where(yv > T(0), gy.data(), T(0)))};
+    return Grads<T>{mul(gy, const_var(yv, xt::where(yv > T(0), T(1), T(0))))};
   });
 }
 
@@ -118,6 +119,8 @@ Variable<T> abs(const Variable<T>& x) {
   Tensor<T> y = eval_unary(x.data(), [](const auto& v) { return xt::abs(v); });
   return record<T>("abs", std::move(y), {x}, [](const Inputs<T>& in, const Variable<T>&, const Variable<T>& gy) {
     const Tensor<T>& xv = in[0].data();
+    const Tensor<T>& g = gy.data();
+    if (!grad_enabled()) return Grads<T>{const_var(xv, xt::where(xv > T(0), g, xt::where(xv < T(0), -g, T(0))))};
     return Grads<T>{mul(gy, const_var(xv, xt::where(xv > T(0), T(1), xt::where(xv < T(0), T(-1), T(0)))))};
   });
 }
@@ -132,6 +135,7 @@ Variable<T> clip(const Variable<T>& x, double lo, double hi) {
   Tensor<T> y = eval_unary(x.data(), [l, h](const auto& v) { return xt::clip(v, l, h); });
   return record<T>("clip", std::move(y), {x}, [l, h](const Inputs<T>& in, const Variable<T>&, const Variable<T>& gy) {
     const Tensor<T>& xv = in[0].data();
+    if (!grad_enabled()) return Grads<T>{const_var(xv, xt::where(xv > l && xv < h, gy.data(), T(0)))};
     return Grads<T>{mul(gy, const_var(xv, xt::where(xv > l && xv < h, T(1), T(0))))};
   });
 }
