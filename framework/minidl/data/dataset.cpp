@@ -1,0 +1,151 @@
+#include "minidl/data/dataset.hpp"
+
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+namespace minidl {
+
+namespace {
+
+void check_index(std::size_t i, std::size_t n, const char* who) {
+  if (i >= n) {
+    throw std::out_of_range(std::string(who) + ": index " + std::to_string(i) +
+                            " out of range for a dataset of " + std::to_string(n) + " items");
+  }
+}
+
+void check_byte_set(const ByteImageSet& set) {
+  const std::size_t n = set.size();
+  if (set.item_shape.empty() || set.item_numel() == 0) {
+    throw DataError("ByteImageSet: item shape " + shape_str(set.item_shape) + " is empty");
+  }
+  if (set.pixels.size() != n * set.item_numel()) {
+    throw DataError("ByteImageSet: " + std::to_string(set.pixels.size()) + " pixel bytes do not make " +
+                    std::to_string(n) + " items of " + shape_str(set.item_shape));
+  }
+  if (set.num_classes == 0 || set.num_classes > 256) {
+    throw DataError("ByteImageSet: num_classes " + std::to_string(set.num_classes) +
+                    " must be in [1, 256]");
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    if (set.labels[i] >= set.num_classes) {
+      throw DataError("ByteImageSet: label " + std::to_string(set.labels[i]) + " of item " +
+                      std::to_string(i) + " is not in [0, " + std::to_string(set.num_classes) + ")");
+    }
+  }
+}
+
+template <typename T>
+void fill_table(T* table, bool normalize) {
+  // Division (not multiplication by 1/255) so values match the book's x.astype(float32) / 255.0.
+  for (int v = 0; v < 256; ++v) table[v] = normalize ? static_cast<T>(v) / T(255) : static_cast<T>(v);
+}
+
+}  // namespace
+
+Shape formatted_item_shape(const Shape& item_shape, const ImageFormat& format) {
+  if (format.flatten) return {shape_size(item_shape)};
+  if (item_shape.size() == 2) return {1, item_shape[0], item_shape[1]};
+  return item_shape;
+}
+
+template <typename T>
+ByteImageDataset<T>::ByteImageDataset(std::shared_ptr<const ByteImageSet> images, ImageFormat format)
+    : images_(std::move(images)), format_(format) {
+  if (!images_) throw std::invalid_argument("ByteImageDataset: null image set");
+  check_byte_set(*images_);
+  shape_ = formatted_item_shape(images_->item_shape, format_);
+  fill_table(table_, format_.normalize);
+}
+
+template <typename T>
+ByteImageDataset<T>::ByteImageDataset(ByteImageSet&& images, ImageFormat format)
+    : ByteImageDataset(std::make_shared<const ByteImageSet>(std::move(images)), format) {}
+
+template <typename T>
+std::size_t ByteImageDataset<T>::get(std::size_t i, T* features) const {
+  check_index(i, size(), "ByteImageDataset::get");
+  const std::size_t n = images_->item_numel();
+  const std::uint8_t* src = images_->pixels.data() + i * n;
+  for (std::size_t k = 0; k < n; ++k) features[k] = table_[src[k]];
+  return images_->labels[i];
+}
+
+template <typename T>
+std::size_t ByteImageDataset<T>::label(std::size_t i) const {
+  check_index(i, size(), "ByteImageDataset::label");
+  return images_->labels[i];
+}
+
+template <typename T>
+TensorDataset<T>::TensorDataset(Tensor<T> features, std::vector<std::size_t> labels,
+                                std::size_t num_classes)
+    : features_(std::move(features)), labels_(std::move(labels)), num_classes_(num_classes) {
+  if (features_.dimension() < 1 || features_.shape()[0] != labels_.size()) {
+    throw std::invalid_argument("TensorDataset: features " + shape_str(to_shape(features_.shape())) +
+                                " and " + std::to_string(labels_.size()) +
+                                " labels: the first axis must match the label count");
+  }
+  const std::size_t max_label =
+      labels_.empty() ? 0 : *std::max_element(labels_.begin(), labels_.end());
+  if (num_classes_ == 0) num_classes_ = labels_.empty() ? 0 : max_label + 1;
+  if (!labels_.empty() && max_label >= num_classes_) {
+    throw std::invalid_argument("TensorDataset: label " + std::to_string(max_label) +
+                                " is not in [0, " + std::to_string(num_classes_) + ")");
+  }
+  shape_ = Shape(features_.shape().begin() + 1, features_.shape().end());
+}
+
+template <typename T>
+std::size_t TensorDataset<T>::get(std::size_t i, T* features) const {
+  check_index(i, size(), "TensorDataset::get");
+  const std::size_t n = this->item_numel();
+  std::memcpy(features, features_.data() + i * n, n * sizeof(T));
+  return labels_[i];
+}
+
+template <typename T>
+std::size_t TensorDataset<T>::label(std::size_t i) const {
+  check_index(i, size(), "TensorDataset::label");
+  return labels_[i];
+}
+
+template <typename T>
+Tensor<T> images_tensor(const ByteImageSet& set, const ImageFormat& format) {
+  check_byte_set(set);
+  Shape shape{set.size()};
+  const Shape item = formatted_item_shape(set.item_shape, format);
+  shape.insert(shape.end(), item.begin(), item.end());
+  Tensor<T> out = Tensor<T>::from_shape(shape);
+  T table[256];
+  fill_table(table, format.normalize);
+  T* dst = out.data();
+  const std::uint8_t* src = set.pixels.data();
+  for (std::size_t k = 0, n = set.pixels.size(); k < n; ++k) dst[k] = table[src[k]];
+  return out;
+}
+
+template <typename T>
+Tensor<T> one_hot_tensor(const ByteImageSet& set) {
+  check_byte_set(set);
+  Tensor<T> out = zeros_tensor<T>({set.size(), set.num_classes});
+  for (std::size_t i = 0; i < set.size(); ++i) out.data()[i * set.num_classes + set.labels[i]] = T(1);
+  return out;
+}
+
+std::vector<std::size_t> label_indices(const ByteImageSet& set) {
+  return std::vector<std::size_t>(set.labels.begin(), set.labels.end());
+}
+
+template class ByteImageDataset<float>;
+template class ByteImageDataset<double>;
+template class TensorDataset<float>;
+template class TensorDataset<double>;
+template Tensor<float> images_tensor<float>(const ByteImageSet&, const ImageFormat&);
+template Tensor<double> images_tensor<double>(const ByteImageSet&, const ImageFormat&);
+template Tensor<float> one_hot_tensor<float>(const ByteImageSet&);
+template Tensor<double> one_hot_tensor<double>(const ByteImageSet&);
+
+}  // namespace minidl

@@ -1,0 +1,330 @@
+#include "minidl/data/idx.hpp"
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <sstream>
+#include <sys/stat.h>
+
+namespace minidl {
+
+std::size_t IdxArray::item_size() const {
+  std::size_t n = 1;
+  for (std::size_t i = 1; i < dims.size(); ++i) n *= dims[i];
+  return n;
+}
+
+namespace {
+
+[[noreturn]] void fail(const std::string& path, const std::string& what) {
+  throw DataError("IDX file '" + path + "': " + what);
+}
+
+std::string hex32(std::uint32_t v) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "0x%08X", static_cast<unsigned>(v));
+  return buf;
+}
+
+std::string dims_str(const std::vector<std::size_t>& dims) {
+  std::ostringstream out;
+  out << '(';
+  for (std::size_t i = 0; i < dims.size(); ++i) out << (i ? "," : "") << dims[i];
+  out << ')';
+  return out.str();
+}
+
+const char* type_name(std::uint8_t type) {
+  switch (type) {
+    case 0x08: return "unsigned byte";
+    case 0x09: return "signed byte";
+    case 0x0B: return "int16";
+    case 0x0C: return "int32";
+    case 0x0D: return "float32";
+    case 0x0E: return "float64";
+    default: return "unknown type";
+  }
+}
+
+std::string describe_magic(std::uint32_t magic) {
+  const auto type = static_cast<std::uint8_t>((magic >> 8) & 0xFF);
+  return hex32(magic) + " (" + type_name(type) + ", " + std::to_string(magic & 0xFF) + " dims)";
+}
+
+struct FileCloser {
+  void operator()(std::FILE* f) const { std::fclose(f); }
+};
+using FilePtr = std::unique_ptr<std::FILE, FileCloser>;
+
+FilePtr open_for_read(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) fail(path, "is a directory, not a file");
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) fail(path, std::string("cannot open: ") + std::strerror(errno));
+  return FilePtr(f);
+}
+
+// A stream of the file's (decompressed) bytes. read() returns fewer than n bytes only at the end.
+class ByteSource {
+ public:
+  virtual ~ByteSource() = default;
+  virtual std::size_t read(std::uint8_t* dst, std::size_t n) = 0;
+  // Total byte count when known without reading (plain files), or -1.
+  virtual long long known_size() const { return -1; }
+};
+
+class PlainSource : public ByteSource {
+ public:
+  PlainSource(std::FILE* f, const std::string& path) : f_(f), path_(path) {
+    struct stat st {};
+    if (::fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode)) size_ = st.st_size;
+  }
+  std::size_t read(std::uint8_t* dst, std::size_t n) override {
+    const std::size_t got = std::fread(dst, 1, n, f_);
+    if (got < n && std::ferror(f_)) fail(path_, std::string("read error: ") + std::strerror(errno));
+    return got;
+  }
+  long long known_size() const override { return size_; }
+
+ private:
+  std::FILE* f_;
+  const std::string& path_;
+  long long size_ = -1;
+};
+
+// Streams a gzip file through zlib. Concatenated gzip members are read as one stream, as gzip(1)
+// does; anything else after the last member is an error rather than silently ignored.
+class GzipSource : public ByteSource {
+ public:
+  GzipSource(std::FILE* f, const std::string& path) : f_(f), path_(path), in_(kChunk) {
+    std::memset(&zs_, 0, sizeof zs_);
+    // 16 + MAX_WBITS: expect a gzip wrapper (header + CRC-32/length trailer, both verified).
+    if (inflateInit2(&zs_, 16 + MAX_WBITS) != Z_OK) fail(path_, "zlib could not be initialised");
+  }
+  ~GzipSource() override { inflateEnd(&zs_); }
+
+  std::size_t read(std::uint8_t* dst, std::size_t n) override {
+    zs_.next_out = dst;
+    zs_.avail_out = static_cast<uInt>(n);
+    while (zs_.avail_out > 0) {
+      if (zs_.avail_in == 0) refill();
+      if (ended_) {
+        if (zs_.avail_in == 0) break;  // clean end of the last member
+        // More input after a complete member: it must be another gzip member.
+        if (inflateReset(&zs_) != Z_OK) fail(path_, "zlib reset failed");
+        ended_ = false;
+        member_start_ = consumed();
+      }
+      if (zs_.avail_in == 0) {
+        fail(path_, "gzip stream is truncated: the compressed file ends at byte offset " +
+                        std::to_string(consumed()) + " before the end of the gzip member");
+      }
+      const int ret = inflate(&zs_, Z_NO_FLUSH);
+      if (ret == Z_STREAM_END) {
+        ended_ = true;
+      } else if (ret != Z_OK) {
+        const std::string msg = zs_.msg ? zs_.msg : ("zlib error " + std::to_string(ret));
+        if (member_start_ > 0 && consumed() - member_start_ < 16) {
+          fail(path_, "unexpected bytes after the gzip stream at compressed byte offset " +
+                          std::to_string(member_start_) + " (" + msg + ")");
+        }
+        fail(path_, "corrupt gzip data near compressed byte offset " + std::to_string(consumed()) +
+                        ": " + msg);
+      }
+    }
+    return n - zs_.avail_out;
+  }
+
+ private:
+  static constexpr std::size_t kChunk = 1 << 16;
+
+  void refill() {
+    if (eof_) return;
+    const std::size_t got = std::fread(in_.data(), 1, in_.size(), f_);
+    if (got < in_.size()) {
+      if (std::ferror(f_)) fail(path_, std::string("read error: ") + std::strerror(errno));
+      eof_ = true;
+    }
+    read_ += got;
+    zs_.next_in = in_.data();
+    zs_.avail_in = static_cast<uInt>(got);
+  }
+  std::size_t consumed() const { return read_ - zs_.avail_in; }
+
+  std::FILE* f_;
+  const std::string& path_;
+  std::vector<std::uint8_t> in_;
+  z_stream zs_;
+  std::size_t read_ = 0;          // compressed bytes taken from the file so far
+  std::size_t member_start_ = 0;  // compressed offset where the current gzip member began
+  bool eof_ = false;
+  bool ended_ = false;
+};
+
+std::uint32_t be32(const std::uint8_t* p) {
+  return (std::uint32_t(p[0]) << 24) | (std::uint32_t(p[1]) << 16) | (std::uint32_t(p[2]) << 8) |
+         std::uint32_t(p[3]);
+}
+
+IdxArray parse(ByteSource& src, const std::string& path, std::uint32_t expected_magic,
+               bool gzipped) {
+  // Offsets in messages count decompressed bytes; say so for gzip files to avoid confusion.
+  const std::string where = gzipped ? " (decompressed)" : "";
+  std::uint8_t head[4];
+  const std::size_t got_head = src.read(head, 4);
+  if (got_head == 0) fail(path, std::string("file is empty") + where + ", expected an IDX header");
+  if (got_head < 4) {
+    fail(path, "truncated header: the file ends at byte offset " + std::to_string(got_head) + where +
+                   ", but an IDX header needs at least 4 bytes of magic number");
+  }
+  const std::uint32_t magic = be32(head);
+  if (head[0] != 0 || head[1] != 0) {
+    fail(path, "not an IDX file: magic number " + hex32(magic) +
+                   " at byte offset 0 (an IDX file starts with two zero bytes)");
+  }
+  if (head[2] != 0x08) {
+    char buf[8];
+    std::snprintf(buf, sizeof buf, "0x%02X", head[2]);
+    fail(path, std::string("unsupported element type ") + buf + " (" + type_name(head[2]) +
+                   ") at byte offset 2: minidl reads unsigned-byte (0x08) IDX files only");
+  }
+  const std::size_t ndim = head[3];
+  if (expected_magic != 0 && magic != expected_magic) {
+    fail(path, "wrong magic number " + describe_magic(magic) + ": expected " +
+                   describe_magic(expected_magic));
+  }
+  if (ndim == 0) fail(path, "invalid number of dimensions 0 at byte offset 3");
+
+  std::vector<std::uint8_t> dim_bytes(4 * ndim);
+  const std::size_t got_dims = src.read(dim_bytes.data(), dim_bytes.size());
+  const std::size_t header_size = 4 + dim_bytes.size();
+  if (got_dims < dim_bytes.size()) {
+    fail(path, "truncated header: " + std::to_string(ndim) + " dimensions need a header of " +
+                   std::to_string(header_size) + " bytes, but the file ends at byte offset " +
+                   std::to_string(4 + got_dims) + where);
+  }
+  IdxArray out;
+  out.dims.resize(ndim);
+  std::size_t total = 1;
+  for (std::size_t i = 0; i < ndim; ++i) {
+    out.dims[i] = be32(&dim_bytes[4 * i]);
+    if (out.dims[i] == 0) {
+      fail(path, "dimension " + std::to_string(i) + " is zero (byte offset " +
+                     std::to_string(4 + 4 * i) + ")");
+    }
+    // Checked before multiplying: the product of up to 255 uint32 extents overflows size_t.
+    if (out.dims[i] > kIdxMaxBytes / total) {
+      fail(path, "absurd dimensions " + dims_str(std::vector<std::size_t>(out.dims.begin(),
+                                                                         out.dims.begin() + i + 1)) +
+                     (i + 1 < ndim ? "..." : "") + ": the array would exceed the " +
+                     std::to_string(kIdxMaxBytes >> 20) + " MiB limit");
+    }
+    total *= out.dims[i];
+  }
+  const std::size_t expected_end = header_size + total;
+  const std::string promise = "the header " + dims_str(out.dims) + " promises " +
+                              std::to_string(total) + " data bytes after the " +
+                              std::to_string(header_size) + "-byte header (file size " +
+                              std::to_string(expected_end) + ")";
+
+  const long long size = src.known_size();
+  if (size >= 0 && static_cast<std::size_t>(size) < expected_end) {
+    fail(path, "truncated data: " + promise + ", but the file ends at byte offset " +
+                   std::to_string(size));
+  }
+  if (size >= 0 && static_cast<std::size_t>(size) > expected_end) {
+    fail(path, "trailing bytes: " + promise + ", but the file has " +
+                   std::to_string(static_cast<std::size_t>(size) - expected_end) +
+                   " more bytes after byte offset " + std::to_string(expected_end));
+  }
+
+  // Grow in chunks for gzip input: a lying header must not make us allocate its claim up front.
+  const std::size_t chunk = size >= 0 ? total : std::size_t(8) << 20;
+  std::size_t have = 0;
+  while (have < total) {
+    const std::size_t want = std::min(chunk, total - have);
+    out.data.resize(have + want);
+    const std::size_t got = src.read(out.data.data() + have, want);
+    have += got;
+    if (got < want) {
+      fail(path, "truncated data: " + promise + ", but the file ends at byte offset " +
+                     std::to_string(header_size + have) + where);
+    }
+  }
+  std::uint8_t extra[4096];
+  std::size_t trailing = 0;
+  for (std::size_t got; (got = src.read(extra, sizeof extra)) > 0;) trailing += got;
+  if (trailing > 0) {
+    fail(path, "trailing bytes: " + promise + ", but " + std::to_string(trailing) +
+                   " more bytes follow from byte offset " + std::to_string(expected_end) + where);
+  }
+  return out;
+}
+
+}  // namespace
+
+IdxArray read_idx(const std::string& path, std::uint32_t expected_magic) {
+  FilePtr file = open_for_read(path);
+  std::uint8_t sig[2] = {0, 0};
+  const std::size_t got = std::fread(sig, 1, 2, file.get());
+  std::rewind(file.get());
+  if (got == 2 && sig[0] == 0x1f && sig[1] == 0x8b) {
+    GzipSource src(file.get(), path);
+    return parse(src, path, expected_magic, true);
+  }
+  PlainSource src(file.get(), path);
+  return parse(src, path, expected_magic, false);
+}
+
+IdxArray read_idx_images(const std::string& path) { return read_idx(path, kIdxImagesMagic); }
+
+IdxArray read_idx_labels(const std::string& path) { return read_idx(path, kIdxLabelsMagic); }
+
+void write_idx(const std::string& path, const IdxArray& array, bool gzip) {
+  if (array.dims.empty() || array.dims.size() > 255) {
+    fail(path, "cannot write: an IDX array needs 1 to 255 dimensions, got " +
+                   std::to_string(array.dims.size()));
+  }
+  std::vector<std::uint8_t> bytes;
+  bytes.reserve(4 + 4 * array.dims.size() + array.data.size());
+  bytes.insert(bytes.end(), {0, 0, 0x08, static_cast<std::uint8_t>(array.dims.size())});
+  std::size_t total = 1;
+  for (std::size_t d : array.dims) {
+    if (d == 0 || d > 0xFFFFFFFFu) fail(path, "cannot write: extent " + std::to_string(d));
+    total *= d;
+    for (int shift = 24; shift >= 0; shift -= 8) bytes.push_back(static_cast<std::uint8_t>(d >> shift));
+  }
+  if (total != array.data.size()) {
+    fail(path, "cannot write: dims " + dims_str(array.dims) + " need " + std::to_string(total) +
+                   " bytes but the array holds " + std::to_string(array.data.size()));
+  }
+  bytes.insert(bytes.end(), array.data.begin(), array.data.end());
+
+  if (gzip) {
+    gzFile gz = gzopen(path.c_str(), "wb9");
+    if (!gz) fail(path, std::string("cannot open for writing: ") + std::strerror(errno));
+    std::size_t done = 0;
+    while (done < bytes.size()) {
+      const unsigned n = static_cast<unsigned>(std::min<std::size_t>(bytes.size() - done, 1u << 30));
+      if (gzwrite(gz, bytes.data() + done, n) != static_cast<int>(n)) {
+        gzclose(gz);
+        fail(path, "gzip write failed");
+      }
+      done += n;
+    }
+    if (gzclose(gz) != Z_OK) fail(path, "gzip write failed on close");
+    return;
+  }
+  FilePtr f(std::fopen(path.c_str(), "wb"));
+  if (!f) fail(path, std::string("cannot open for writing: ") + std::strerror(errno));
+  if (std::fwrite(bytes.data(), 1, bytes.size(), f.get()) != bytes.size()) {
+    fail(path, std::string("write failed: ") + std::strerror(errno));
+  }
+  if (std::fclose(f.release()) != 0) fail(path, std::string("write failed on close: ") + std::strerror(errno));
+}
+
+}  // namespace minidl
