@@ -45,7 +45,8 @@ std::size_t first_non_finite(const Tensor<T>& x) {
 }
 
 // Throws std::domain_error when a loss value is NaN/inf, naming the first non-finite input element
-// (or `hint` when every input is finite). Only the failing path scans the inputs.
+// (or `hint` when every input is finite). Only the failing path scans the inputs. Each input comes
+// with the phrase that introduces it ("logits contain").
 template <typename T>
 void check_loss(const char* op, double loss, const std::vector<std::pair<const char*, const Tensor<T>*>>& inputs,
                 const std::string& hint = {}) {
@@ -56,7 +57,7 @@ void check_loss(const char* op, double loss, const std::vector<std::pair<const c
     if (i < t->size()) {
       const T v = t->data()[i];
       const char* kind = std::isnan(v) ? "NaN" : (v > 0 ? "inf" : "-inf");
-      throw std::domain_error(what + name + " contain " + kind + " at " + index_str(i, to_shape(t->shape())) + ")");
+      throw std::domain_error(what + name + " " + kind + " at " + index_str(i, to_shape(t->shape())) + ")");
     }
   }
   throw std::domain_error(what + (hint.empty() ? std::string("inputs are finite") : hint) + ")");
@@ -123,7 +124,7 @@ Variable<T> sum_squared_error(const Variable<T>& y, const Variable<T>& t) {
     acc += d * d;
   }
   const double loss = 0.5 * acc;
-  check_loss<T>("sum_squared_error", loss, {{"y", &y.data()}, {"t", &t.data()}});
+  check_loss<T>("sum_squared_error", loss, {{"y contains", &y.data()}, {"t contains", &t.data()}});
   return record<T>("sum_squared_error", full_tensor<T>({}, static_cast<T>(loss)), {y, t},
                    [](const Inputs<T>& in, const Variable<T>&, const Variable<T>& gy) {
                      const Variable<T> gd = mul(sub(in[0], in[1]), gy);  // (y − t)·gy, gy 0-d broadcast
@@ -146,7 +147,7 @@ Variable<T> mean_squared_error(const Variable<T>& y, const Variable<T>& t) {
     acc += d * d;
   }
   const double loss = n ? acc / double(n) : 0.0;
-  check_loss<T>("mean_squared_error", loss, {{"y", &y.data()}, {"t", &t.data()}});
+  check_loss<T>("mean_squared_error", loss, {{"y contains", &y.data()}, {"t contains", &t.data()}});
   return record<T>("mean_squared_error", full_tensor<T>({}, static_cast<T>(loss)), {y, t},
                    [n](const Inputs<T>& in, const Variable<T>&, const Variable<T>& gy) {
                      const Variable<T> gd = mul(sub(in[0], in[1]), mul_scalar(gy, 2.0 / double(n)));
@@ -184,7 +185,9 @@ Variable<T> cross_entropy_error(const Variable<T>& y, const Variable<T>& t) {
     if (pt[i] != T(0)) acc += double(pt[i]) * std::log(double(py[i]) + kLogEps);  // skip 0·log: one-hot is sparse
   }
   const double loss = -acc / double(b.n);
-  if (!std::isfinite(loss)) check_loss<T>(op, loss, {{"y", &y.data()}, {"t", &t.data()}}, nonpositive_hint(y.data()));
+  if (!std::isfinite(loss)) {
+    check_loss<T>(op, loss, {{"y contains", &y.data()}, {"t contains", &t.data()}}, nonpositive_hint(y.data()));
+  }
   const double inv_n = 1.0 / double(b.n);
   return record<T>(op, full_tensor<T>({}, static_cast<T>(loss)), {y, t},
                    [inv_n](const Inputs<T>& in, const Variable<T>&, const Variable<T>& gy) {
@@ -206,7 +209,7 @@ Variable<T> cross_entropy_error(const Variable<T>& y, const std::vector<std::siz
   double acc = 0;
   for (std::size_t i = 0; i < b.n; ++i) acc += std::log(double(py[i * b.c + labels[i]]) + kLogEps);
   const double loss = -acc / double(b.n);
-  if (!std::isfinite(loss)) check_loss<T>(op, loss, {{"y", &y.data()}}, nonpositive_hint(y.data()));
+  if (!std::isfinite(loss)) check_loss<T>(op, loss, {{"y contains", &y.data()}}, nonpositive_hint(y.data()));
   const double inv_n = 1.0 / double(b.n);
   return record<T>(op, full_tensor<T>({}, static_cast<T>(loss)), {y},
                    [inv_n, labels, c = b.c](const Inputs<T>& in, const Variable<T>&, const Variable<T>& gy) {
@@ -230,7 +233,7 @@ Variable<T> softmax_cross_entropy(const Variable<T>& logits, const std::vector<s
   double acc = 0;
   for (std::size_t i = 0; i < b.n; ++i) acc -= double(lp[i * b.c + labels[i]]);
   const double loss = acc / double(b.n);
-  check_loss<T>(op, loss, {{"logits", &logits.data()}});
+  check_loss<T>(op, loss, {{"logits contain", &logits.data()}});
 
   // The probabilities, kept for backward only when a graph is being recorded.
   std::shared_ptr<const Tensor<T>> probs;
@@ -271,7 +274,7 @@ Variable<T> softmax_cross_entropy(const Variable<T>& logits, const Variable<T>& 
     if (pt[k] != T(0)) acc -= double(pt[k]) * double(lp[k]);  // 0·(−inf) must not poison the sum
   }
   const double loss = acc / double(b.n);
-  check_loss<T>(op, loss, {{"logits", &logits.data()}, {"targets", &t.data()}});
+  check_loss<T>(op, loss, {{"logits contain", &logits.data()}, {"targets contain", &t.data()}});
 
   std::shared_ptr<const Tensor<T>> probs;
   if (will_record<T>({logits, t})) {
