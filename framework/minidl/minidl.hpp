@@ -2,6 +2,7 @@
 // The umbrella header: everything a user of minidl needs.
 
 #include "minidl/check/gradcheck.hpp"
+#include "minidl/check/numerical.hpp"
 #include "minidl/core/autograd.hpp"
 #include "minidl/core/blas.hpp"
 #include "minidl/core/grad_mode.hpp"
@@ -17,3 +18,13 @@
 #include "minidl/ops/reduction.hpp"
 #include "minidl/ops/shape.hpp"
 #include "minidl/ops/softmax.hpp"
+#include "minidl/io/checkpoint.hpp"
+#include "minidl/nn/activation.hpp"
+#include "minidl/nn/init.hpp"
+#include "minidl/nn/linear.hpp"
+#include "minidl/nn/module.hpp"
+#include "minidl/nn/sequential.hpp"
+#include "minidl/optim/optimizer.hpp"
+#include "minidl/train/metrics.hpp"
+#include "minidl/train/plot.hpp"
+#include "minidl/train/progress.hpp"
