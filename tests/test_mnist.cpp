@@ -205,3 +205,25 @@ TEST_CASE("mnist: the real dataset, if fetched", "[data][mnist][real]") {
   CHECK(hist_test[0] == 980);
   for (std::size_t c = 0; c < 10; ++c) CHECK(hist[c] > 5000);
 }
+
+TEST_CASE("mnist: Fashion-MNIST from the Debian package (gzip), if installed", "[data][mnist][real]") {
+  const std::string dir = "/usr/share/datasets/fashion-mnist";  // dataset-fashion-mnist
+  if (!std::filesystem::exists(dir + "/train-images-idx3-ubyte.gz")) {
+    WARN("Fashion-MNIST not installed: skipping (apt-get install dataset-fashion-mnist)");
+    return;
+  }
+  const MnistData m = load_mnist(dir);
+  REQUIRE(m.train->size() == 60000);
+  REQUIRE(m.test->size() == 10000);
+  CHECK(m.train->item_shape == Shape{28, 28});
+  // Fashion-MNIST is exactly balanced: 6000 train and 1000 test items per class.
+  std::size_t hist[10] = {}, hist_test[10] = {};
+  for (auto l : m.train->labels) ++hist[l];
+  for (auto l : m.test->labels) ++hist_test[l];
+  for (std::size_t c = 0; c < 10; ++c) {
+    CHECK(hist[c] == 6000);
+    CHECK(hist_test[c] == 1000);
+  }
+  const double sum = std::accumulate(m.train->pixels.begin(), m.train->pixels.end(), 0.0);
+  CHECK(sum / 255.0 / static_cast<double>(m.train->pixels.size()) == Approx(0.2860).margin(5e-4));
+}
