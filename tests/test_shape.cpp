@@ -1,10 +1,8 @@
 // ops/shape: values, gradients (including duplicate indices), the op each backward records (so the
 // backward stays differentiable), and error types and messages.
 #include <catch2/catch.hpp>
-
-#include <xtensor/xmanipulation.hpp>
-
 #include <minidl/minidl.hpp>
+#include <xtensor/xmanipulation.hpp>
 
 using namespace minidl;
 
@@ -76,7 +74,8 @@ TEST_CASE("flatten: (N,C,H,W) -> (N,C*H*W) as the book does, and from axis 0", "
   REQUIRE_THROWS_MATCHES(flatten(x, 4), std::invalid_argument,
                          Catch::Message("flatten: axis 4 is out of range for shape (2,3,2,2)"));
   REQUIRE_THROWS_AS(flatten(Var64(full_tensor<double>({}, 1.0))), std::invalid_argument);
-  require_gradcheck([](const std::vector<Var64>& v) { return flatten(v[0]); }, {uniform<double>({2, 3, 2}, -1, 1, true)});
+  require_gradcheck([](const std::vector<Var64>& v) { return flatten(v[0]); },
+                    {uniform<double>({2, 3, 2}, -1, 1, true)});
 }
 
 TEST_CASE("transpose and permute: values, backward, errors", "[shape]") {
@@ -141,11 +140,16 @@ TEST_CASE("gather_rows / scatter_add_rows are each other's recorded backward", "
   Var64 g2 = grad(sum_to(square(scatter_add_rows(x, {0, 0, 1, 1}, 2)), Shape{}), x, true);
   REQUIRE(op_name(g2) == "gather_rows");
 
-  require_gradcheck([](const std::vector<Var64>& v) { return gather_rows(v[0], {2, 0, 2, 3}); },
-                    {uniform<double>({4, 3}, -1, 1, true)});
-  const GradcheckReport gg =
-      gradgradcheck([](const std::vector<Var64>& v) { return mul(gather_rows(v[0], {2, 2, 1}), gather_rows(v[0], {0, 2, 2})); },
-                    {uniform<double>({3, 2}, -1, 1, true)});
+  require_gradcheck(
+      [](const std::vector<Var64>& v) {
+        return gather_rows(v[0], {2, 0, 2, 3});
+      },
+      {uniform<double>({4, 3}, -1, 1, true)});
+  const GradcheckReport gg = gradgradcheck(
+      [](const std::vector<Var64>& v) {
+        return mul(gather_rows(v[0], {2, 2, 1}), gather_rows(v[0], {0, 2, 2}));
+      },
+      {uniform<double>({3, 2}, -1, 1, true)});
   INFO(gg.str());
   REQUIRE(gg.passed);
 }
@@ -192,8 +196,10 @@ TEST_CASE("slice and pad_axis: values, backward op, errors", "[shape]") {
                          Catch::Message("slice: axis 2 is out of range for shape (3,5)"));
   REQUIRE_THROWS_AS(pad_axis(x, -3, 1, 1), std::invalid_argument);
 
-  require_gradcheck([](const std::vector<Var64>& v) { return slice(v[0], 1, 1, 3); }, {uniform<double>({2, 4, 3}, -1, 1, true)});
-  require_gradcheck([](const std::vector<Var64>& v) { return pad_axis(v[0], 0, 2, 1); }, {uniform<double>({2, 3}, -1, 1, true)});
+  require_gradcheck([](const std::vector<Var64>& v) { return slice(v[0], 1, 1, 3); },
+                    {uniform<double>({2, 4, 3}, -1, 1, true)});
+  require_gradcheck([](const std::vector<Var64>& v) { return pad_axis(v[0], 0, 2, 1); },
+                    {uniform<double>({2, 3}, -1, 1, true)});
 }
 
 TEST_CASE("concat: values along each axis, gradients are slices, errors", "[shape]") {
@@ -217,8 +223,11 @@ TEST_CASE("concat: values along each axis, gradients are slices, errors", "[shap
   REQUIRE_THROWS_MATCHES(concat<double>({}, 0), std::invalid_argument,
                          Catch::Message("concat: needs at least one tensor, got an empty list"));
   REQUIRE_THROWS_AS(concat<double>({a, v64(iota({2}))}, 0), std::invalid_argument);
-  require_gradcheck([](const std::vector<Var64>& v) { return concat<double>({v[0], v[1], v[0]}, 1); },
-                    {uniform<double>({2, 3}, -1, 1, true), uniform<double>({2, 1}, -1, 1, true)});
+  require_gradcheck(
+      [](const std::vector<Var64>& v) {
+        return concat<double>({v[0], v[1], v[0]}, 1);
+      },
+      {uniform<double>({2, 3}, -1, 1, true), uniform<double>({2, 1}, -1, 1, true)});
 }
 
 TEST_CASE("shape ops run in float32 too", "[shape][float]") {

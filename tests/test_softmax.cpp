@@ -1,12 +1,9 @@
 // ops/softmax: values, normalisation along each axis, stability at logits of ±1000 (float32 and
 // float64), gradients (first and second order), NaN containment and errors.
 #include <catch2/catch.hpp>
-
 #include <cmath>
-
-#include <xtensor/xmath.hpp>
-
 #include <minidl/minidl.hpp>
+#include <xtensor/xmath.hpp>
 
 using namespace minidl;
 
@@ -111,8 +108,8 @@ TEST_CASE("softmax / log_softmax gradients match the formulas and central differ
   // Second derivatives through the Variable-op backward (create_graph).
   require_gradcheck([](const std::vector<Var64>& v) { return softmax(v[0]); }, in, true);
   require_gradcheck([](const std::vector<Var64>& v) { return log_softmax(v[0]); }, in, true);
-  require_gradcheck([](const std::vector<Var64>& v) { return softmax(v[0], 0); }, {uniform<double>({2, 3, 2}, -2, 2, true)},
-                    true);
+  require_gradcheck([](const std::vector<Var64>& v) { return softmax(v[0], 0); },
+                    {uniform<double>({2, 3, 2}, -2, 2, true)}, true);
 }
 
 TEST_CASE("softmax: float32 gradient agrees with float64", "[softmax][float]") {

@@ -15,8 +15,8 @@ std::vector<Row> softmax_rows() {
   rows.push_back({"softmax (6)", {{6}}, [](const Vs& v) { return softmax(v[0]); }, -2.0, 2.0});
   rows.push_back({"log_softmax (3,5) axis -1", {{3, 5}}, [](const Vs& v) { return log_softmax(v[0]); }, -2.0, 2.0});
   rows.push_back({"log_softmax (3,5) axis 0", {{3, 5}}, [](const Vs& v) { return log_softmax(v[0], 0); }, -2.0, 2.0});
-  rows.push_back({"log_softmax (2,3,4) axis 1", {{2, 3, 4}}, [](const Vs& v) { return log_softmax(v[0], 1); },
-                  -2.0, 2.0});
+  rows.push_back(
+      {"log_softmax (2,3,4) axis 1", {{2, 3, 4}}, [](const Vs& v) { return log_softmax(v[0], 1); }, -2.0, 2.0});
   // Large shifted logits: the max subtraction must keep the gradient exact.
   rows.push_back({"softmax (2,4) logits near 50", {{2, 4}}, [](const Vs& v) { return softmax(v[0]); }, 49.0, 51.0});
   return rows;

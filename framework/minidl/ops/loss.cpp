@@ -4,7 +4,6 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
-
 #include <xtensor/xmath.hpp>
 #include <xtensor/xnoalias.hpp>
 
@@ -90,8 +89,8 @@ void check_labels(const char* op, const char* name, const Shape& s, const BatchS
   for (std::size_t i = 0; i < labels.size(); ++i) {
     if (labels[i] >= b.c) {
       throw std::invalid_argument(std::string(op) + ": label " + std::to_string(labels[i]) + " at index " +
-                                  std::to_string(i) + " is out of range for " + std::to_string(b.c) +
-                                  " classes (" + name + " " + shape_str(s) + ")");
+                                  std::to_string(i) + " is out of range for " + std::to_string(b.c) + " classes (" +
+                                  name + " " + shape_str(s) + ")");
     }
   }
 }
@@ -227,21 +226,16 @@ Variable<T> softmax_cross_entropy(const Variable<T>& logits, const std::vector<s
   const Shape xs = logits.shape();
   const BatchShape b = batch_of(op, "logits", xs);
   check_labels(op, "logits", xs, b, labels);
-  // log p = x − m − log Σ exp(x − m), per row (the max is subtracted inside the kernel).
-  const Tensor<T> logp = log_softmax_tensor(logits.data(), -1, op);
+  // log p = x − m − log Σ exp(x − m), per row (the max is subtracted inside the kernel). The
+  // probabilities come from the same exponentials, kept for backward only when it will run.
+  std::shared_ptr<Tensor<T>> probs;
+  if (will_record<T>({logits})) probs = std::make_shared<Tensor<T>>();
+  const Tensor<T> logp = log_softmax_tensor(logits.data(), -1, op, probs.get());
   const T* lp = logp.data();
   double acc = 0;
   for (std::size_t i = 0; i < b.n; ++i) acc -= double(lp[i * b.c + labels[i]]);
   const double loss = acc / double(b.n);
   check_loss<T>(op, loss, {{"logits contain", &logits.data()}});
-
-  // The probabilities, kept for backward only when a graph is being recorded.
-  std::shared_ptr<const Tensor<T>> probs;
-  if (will_record<T>({logits})) {
-    auto p = std::make_shared<Tensor<T>>(Tensor<T>::from_shape(xs));
-    xt::noalias(*p) = xt::exp(logp);
-    probs = std::move(p);
-  }
   const double inv_n = 1.0 / double(b.n);
   return record<T>(op, full_tensor<T>({}, static_cast<T>(loss)), {logits},
                    [probs, labels, inv_n, c = b.c](const Inputs<T>& in, const Variable<T>&, const Variable<T>& gy) {
@@ -266,7 +260,9 @@ Variable<T> softmax_cross_entropy(const Variable<T>& logits, const Variable<T>& 
   const Shape xs = logits.shape();
   check_same_shape(op, "logits", xs, "t", t.shape());
   const BatchShape b = batch_of(op, "logits", xs);
-  const Tensor<T> logp = log_softmax_tensor(logits.data(), -1, op);
+  std::shared_ptr<Tensor<T>> probs;
+  if (will_record<T>({logits, t})) probs = std::make_shared<Tensor<T>>();
+  const Tensor<T> logp = log_softmax_tensor(logits.data(), -1, op, probs.get());
   const T* lp = logp.data();
   const T* pt = t.data().data();
   double acc = 0;
@@ -276,12 +272,6 @@ Variable<T> softmax_cross_entropy(const Variable<T>& logits, const Variable<T>& 
   const double loss = acc / double(b.n);
   check_loss<T>(op, loss, {{"logits contain", &logits.data()}, {"targets contain", &t.data()}});
 
-  std::shared_ptr<const Tensor<T>> probs;
-  if (will_record<T>({logits, t})) {
-    auto p = std::make_shared<Tensor<T>>(Tensor<T>::from_shape(xs));
-    xt::noalias(*p) = xt::exp(logp);
-    probs = std::move(p);
-  }
   const double inv_n = 1.0 / double(b.n);
   return record<T>(op, full_tensor<T>({}, static_cast<T>(loss)), {logits, t},
                    [probs, inv_n, c = b.c](const Inputs<T>& in, const Variable<T>&, const Variable<T>& gy) {
@@ -298,7 +288,8 @@ Variable<T> softmax_cross_entropy(const Variable<T>& logits, const Variable<T>& 
                          for (std::size_t r = 0; r < gx.size() / c; ++r) {
                            T s = 0;
                            for (std::size_t j = 0; j < c; ++j) s += tt[r * c + j];
-                           for (std::size_t j = 0; j < c; ++j) pg[r * c + j] = (pg[r * c + j] * s - tt[r * c + j]) * scale;
+                           for (std::size_t j = 0; j < c; ++j)
+                             pg[r * c + j] = (pg[r * c + j] * s - tt[r * c + j]) * scale;
                          }
                          g[0] = Variable<T>(std::move(gx));
                        } else {
@@ -311,11 +302,11 @@ Variable<T> softmax_cross_entropy(const Variable<T>& logits, const Variable<T>& 
                    });
 }
 
-#define MINIDL_INSTANTIATE(T)                                                                        \
-  template Variable<T> sum_squared_error<T>(const Variable<T>&, const Variable<T>&);                 \
-  template Variable<T> mean_squared_error<T>(const Variable<T>&, const Variable<T>&);                \
-  template Variable<T> cross_entropy_error<T>(const Variable<T>&, const Variable<T>&);               \
-  template Variable<T> cross_entropy_error<T>(const Variable<T>&, const std::vector<std::size_t>&);  \
+#define MINIDL_INSTANTIATE(T)                                                                         \
+  template Variable<T> sum_squared_error<T>(const Variable<T>&, const Variable<T>&);                  \
+  template Variable<T> mean_squared_error<T>(const Variable<T>&, const Variable<T>&);                 \
+  template Variable<T> cross_entropy_error<T>(const Variable<T>&, const Variable<T>&);                \
+  template Variable<T> cross_entropy_error<T>(const Variable<T>&, const std::vector<std::size_t>&);   \
   template Variable<T> softmax_cross_entropy<T>(const Variable<T>&, const std::vector<std::size_t>&); \
   template Variable<T> softmax_cross_entropy<T>(const Variable<T>&, const Variable<T>&);
 

@@ -127,10 +127,9 @@ Variable<T> reshape(const Variable<T>& x, const Shape& shape) {
   if (shape_size(shape) != x.size()) {
     throw std::invalid_argument("reshape: cannot reshape " + shape_str(xs) + " to " + shape_str(shape));
   }
-  return record<T>("reshape", copy_as(x.data(), shape), {x},
-                   [xs](const Inputs<T>&, const Variable<T>&, const Variable<T>& gy) {
-                     return Grads<T>{reshape(gy, xs)};
-                   });
+  return record<T>(
+      "reshape", copy_as(x.data(), shape), {x},
+      [xs](const Inputs<T>&, const Variable<T>&, const Variable<T>& gy) { return Grads<T>{reshape(gy, xs)}; });
 }
 
 template <typename T>
@@ -180,9 +179,7 @@ Variable<T> transpose(const Variable<T>& x) {
     throw std::invalid_argument("transpose: needs a 2-D tensor, got " + shape_str(xs) + " (use permute for n-d)");
   }
   return record<T>("transpose", transpose_2d(x.data(), xs[0], xs[1]), {x},
-                   [](const Inputs<T>&, const Variable<T>&, const Variable<T>& gy) {
-                     return Grads<T>{transpose(gy)};
-                   });
+                   [](const Inputs<T>&, const Variable<T>&, const Variable<T>& gy) { return Grads<T>{transpose(gy)}; });
 }
 
 template <typename T>
@@ -273,8 +270,8 @@ Variable<T> slice(const Variable<T>& x, int axis, std::size_t start, std::size_t
   const AxisSplit s = split_at(xs, ax);
   if (start > stop || stop > s.extent) {
     throw std::invalid_argument("slice: range [" + std::to_string(start) + ", " + std::to_string(stop) +
-                                ") does not fit extent " + std::to_string(s.extent) + " of axis " +
-                                std::to_string(ax) + " of " + shape_str(xs));
+                                ") does not fit extent " + std::to_string(s.extent) + " of axis " + std::to_string(ax) +
+                                " of " + shape_str(xs));
   }
   if (start == 0 && stop == s.extent) return x;
   Shape ys = xs;
@@ -361,16 +358,16 @@ Variable<T> concat(const std::vector<Variable<T>>& xs, int axis) {
                    });
 }
 
-#define MINIDL_INSTANTIATE(T)                                                                             \
-  template Variable<T> reshape<T>(const Variable<T>&, const Shape&);                                      \
-  template Variable<T> reshape<T>(const Variable<T>&, const std::vector<std::ptrdiff_t>&);                \
-  template Variable<T> flatten<T>(const Variable<T>&, int);                                               \
-  template Variable<T> transpose<T>(const Variable<T>&);                                                  \
-  template Variable<T> permute<T>(const Variable<T>&, const std::vector<std::size_t>&);                   \
-  template Variable<T> gather_rows<T>(const Variable<T>&, const std::vector<std::size_t>&);               \
+#define MINIDL_INSTANTIATE(T)                                                                                 \
+  template Variable<T> reshape<T>(const Variable<T>&, const Shape&);                                          \
+  template Variable<T> reshape<T>(const Variable<T>&, const std::vector<std::ptrdiff_t>&);                    \
+  template Variable<T> flatten<T>(const Variable<T>&, int);                                                   \
+  template Variable<T> transpose<T>(const Variable<T>&);                                                      \
+  template Variable<T> permute<T>(const Variable<T>&, const std::vector<std::size_t>&);                       \
+  template Variable<T> gather_rows<T>(const Variable<T>&, const std::vector<std::size_t>&);                   \
   template Variable<T> scatter_add_rows<T>(const Variable<T>&, const std::vector<std::size_t>&, std::size_t); \
-  template Variable<T> slice<T>(const Variable<T>&, int, std::size_t, std::size_t);                       \
-  template Variable<T> pad_axis<T>(const Variable<T>&, int, std::size_t, std::size_t);                    \
+  template Variable<T> slice<T>(const Variable<T>&, int, std::size_t, std::size_t);                           \
+  template Variable<T> pad_axis<T>(const Variable<T>&, int, std::size_t, std::size_t);                        \
   template Variable<T> concat<T>(const std::vector<Variable<T>>&, int);
 
 MINIDL_INSTANTIATE(float)

@@ -24,7 +24,10 @@ Variable<T> log_softmax(const Variable<T>& x, int axis = -1);
 /// softmax_cross_entropy loss. Same formulas, shapes and errors ("op" names the caller).
 template <typename T>
 Tensor<T> softmax_tensor(const Tensor<T>& x, int axis, const char* op = "softmax");
+/// log_softmax on a tensor; when `probabilities` is given it also receives softmax(x), computed
+/// from the same exponentials (no second exp pass).
 template <typename T>
-Tensor<T> log_softmax_tensor(const Tensor<T>& x, int axis, const char* op = "log_softmax");
+Tensor<T> log_softmax_tensor(const Tensor<T>& x, int axis, const char* op = "log_softmax",
+                             Tensor<T>* probabilities = nullptr);
 
 }  // namespace minidl
