@@ -3,6 +3,7 @@
 
 #include "minidl/check/gradcheck.hpp"
 #include "minidl/check/numerical.hpp"
+#include "minidl/io/dot.hpp"
 #include "minidl/core/autograd.hpp"
 #include "minidl/core/blas.hpp"
 #include "minidl/core/grad_mode.hpp"
