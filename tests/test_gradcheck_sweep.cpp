@@ -17,7 +17,7 @@ struct Family {
 const Family kFamilies[] = {
     {"arithmetic", sweep::arithmetic_rows}, {"matrix", sweep::matrix_rows},   {"elementwise", sweep::elementwise_rows},
     {"reduction", sweep::reduction_rows},   {"shape", sweep::shape_rows},     {"softmax", sweep::softmax_rows},
-    {"loss", sweep::loss_rows},
+    {"loss", sweep::loss_rows},             {"conv", sweep::conv_rows},       {"norm", sweep::norm_rows},
 };
 
 // Fixed seed: the sweep is reproducible, and a failing row fails the same way every run.

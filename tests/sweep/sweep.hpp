@@ -33,5 +33,7 @@ std::vector<Row> reduction_rows();    ///< rows_reduction.cpp
 std::vector<Row> shape_rows();        ///< rows_shape.cpp
 std::vector<Row> softmax_rows();      ///< rows_softmax.cpp
 std::vector<Row> loss_rows();         ///< rows_loss.cpp
+std::vector<Row> conv_rows();         ///< rows_conv.cpp: conv2d, pooling, im2col
+std::vector<Row> norm_rows();         ///< rows_norm.cpp: batch norm, dropout (fixed mask)
 
 }  // namespace sweep

@@ -7,6 +7,13 @@
 
 namespace minidl {
 
+/// The inputs a backward function receives, one Variable per op input.
+template <typename T>
+using Inputs = std::vector<Variable<T>>;
+/// The gradients a backward function returns, one per input (undefined for "no gradient").
+template <typename T>
+using Grads = std::vector<Variable<T>>;
+
 /// Wraps an op's computed `output` in a Variable. When grad mode is on and some input requires a
 /// gradient, the result is a recorded node that owns `inputs` and will call `backward` during
 /// backward(); otherwise it is a plain leaf and `backward` is dropped. `op` must be a string

@@ -10,11 +10,6 @@
 namespace minidl {
 namespace {
 
-template <typename T>
-using Grads = std::vector<Variable<T>>;
-template <typename T>
-using Inputs = std::vector<Variable<T>>;
-
 // Evaluates a binary expression after checking the shapes broadcast, so a mismatch names the op.
 template <typename T, typename F>
 Tensor<T> binary(const char* op, const Variable<T>& a, const Variable<T>& b, F f) {

@@ -14,11 +14,6 @@
 namespace minidl {
 namespace {
 
-template <typename T>
-using Grads = std::vector<Variable<T>>;
-template <typename T>
-using Inputs = std::vector<Variable<T>>;
-
 // Evaluates one vectorized expression of x into a fresh buffer of x's shape.
 template <typename T, typename F>
 Tensor<T> eval_unary(const Tensor<T>& x, F f) {

@@ -17,11 +17,6 @@
 namespace minidl {
 namespace {
 
-template <typename T>
-using Grads = std::vector<Variable<T>>;
-template <typename T>
-using Inputs = std::vector<Variable<T>>;
-
 constexpr double kLogEps = 1e-7;  // the book's delta inside log(y + delta)
 
 // "(3,7)": the multi-index of flat element `flat` of a row-major tensor of shape s.

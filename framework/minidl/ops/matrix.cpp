@@ -9,11 +9,6 @@
 namespace minidl {
 namespace {
 
-template <typename T>
-using Grads = std::vector<Variable<T>>;
-template <typename T>
-using Inputs = std::vector<Variable<T>>;
-
 std::string mismatch(const char* op, const Shape& a, const Shape& b, bool ta, bool tb) {
   return std::string(op) + ": " + shape_str(a) + (ta ? "ᵀ" : "") + " x " + shape_str(b) + (tb ? "ᵀ" : "");
 }

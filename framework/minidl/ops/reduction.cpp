@@ -19,11 +19,6 @@
 namespace minidl {
 namespace {
 
-template <typename T>
-using Grads = std::vector<Variable<T>>;
-template <typename T>
-using Inputs = std::vector<Variable<T>>;
-
 // How a reduction walks x. When the reduced axes (ignoring extent-1 axes) form one block, x is a
 // row-major (outer, red, inner) array and every output is out[o, i] = reduce_r x[o, r, i]: the
 // raw-loop kernels below handle that. Other axis sets fall back to xtensor.

@@ -11,11 +11,6 @@
 namespace minidl {
 namespace {
 
-template <typename T>
-using Grads = std::vector<Variable<T>>;
-template <typename T>
-using Inputs = std::vector<Variable<T>>;
-
 std::string extents_str(const std::vector<std::ptrdiff_t>& shape) {
   std::string s = "(";
   for (std::size_t i = 0; i < shape.size(); ++i) {

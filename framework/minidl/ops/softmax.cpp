@@ -17,11 +17,6 @@
 namespace minidl {
 namespace {
 
-template <typename T>
-using Grads = std::vector<Variable<T>>;
-template <typename T>
-using Inputs = std::vector<Variable<T>>;
-
 // x seen as (outer, extent, inner) around the softmax axis; inner == 1 is the (N,D) axis -1 case.
 struct Lanes {
   std::size_t outer = 1, extent = 1, inner = 1;
