@@ -151,9 +151,9 @@ Variable<T> conv2d_backward_weight(const Variable<T>& x, const Variable<T>& gy, 
   im2col(x.data().data(), g, col);
   T* gy_rows = conv_workspace<T>(ConvBuffer::rows, FN * NP);
   nfp_to_fnp(gy.data().data(), g.N, FN, P, gy_rows);
-  Tensor<T> gw = Tensor<T>::from_shape(w_shape);
+  Tensor<T> gw = zeros_tensor<T>(w_shape);
   // gW (FN, C*FH*FW) = gy_rows (FN, N*P) · colᵀ (N*P, C*FH*FW)
-  blas::gemm<T>(false, true, FN, CK, NP, T(1), gy_rows, NP, col, NP, T(0), gw.data(), CK);
+  if (NP > 0) blas::gemm<T>(false, true, FN, CK, NP, T(1), gy_rows, NP, col, NP, T(0), gw.data(), CK);
   return record<T>("conv2d_backward_weight", std::move(gw), {x, gy},
                    [stride, pad](const Inputs<T>& in, const Variable<T>&, const Variable<T>& H) {
                      Grads<T> grads(2);

@@ -16,6 +16,7 @@ ConvGeometry conv_geometry(const char* op, const Shape& xs, std::size_t FH, std:
   }
   const std::string window = std::to_string(FH) + "x" + std::to_string(FW);
   if (FH == 0 || FW == 0) throw std::invalid_argument(std::string(op) + ": window " + window + " must be non-empty");
+  if (xs[1] == 0) throw std::invalid_argument(std::string(op) + ": input " + shape_str(xs) + " has no channels");
   if (stride == 0) throw std::invalid_argument(std::string(op) + ": stride must be positive");
   if (xs[2] + 2 * pad < FH || xs[3] + 2 * pad < FW) {
     throw std::invalid_argument(std::string(op) + ": input (N,C,H,W)=" + shape_str(xs) + " is smaller than the " +
