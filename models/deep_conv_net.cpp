@@ -1,0 +1,44 @@
+#include "models/deep_conv_net.hpp"
+
+#include <stdexcept>
+
+namespace minidl::models {
+
+template <typename T>
+DeepConvNet<T>::DeepConvNet(Generator& gen, const DeepConvNetConfig& c) : config_(c) {
+  struct ConvSpec {
+    std::size_t out, pad;
+  };
+  // The book's conv_param_1..6; a pool follows conv2, conv4 and conv6.
+  const ConvSpec convs[6] = {{16, 1}, {16, 1}, {32, 1}, {32, 2}, {64, 1}, {64, 1}};
+  std::size_t ch = c.channels, h = c.height, w = c.width;
+  for (int i = 0; i < 6; ++i) {
+    const std::string k = std::to_string(i + 1);
+    if (h + 2 * convs[i].pad < 3 || w + 2 * convs[i].pad < 3) {
+      throw std::invalid_argument("DeepConvNet: input " + std::to_string(c.height) + "x" + std::to_string(c.width) +
+                                  " is too small");
+    }
+    this->add(std::make_shared<Conv2d<T>>(ch, convs[i].out, 3, gen, 1, convs[i].pad, Init::He), "conv" + k);
+    this->add(std::make_shared<ReLU<T>>(), "relu" + k);
+    ch = convs[i].out;
+    h = h + 2 * convs[i].pad - 2;
+    w = w + 2 * convs[i].pad - 2;
+    if (i % 2 == 1) {
+      if (h < 2 || w < 2) throw std::invalid_argument("DeepConvNet: input is too small for three 2x2 poolings");
+      this->add(std::make_shared<MaxPool2d<T>>(2, 2, 2), "pool" + std::to_string(i / 2 + 1));
+      h /= 2;
+      w /= 2;
+    }
+  }
+  this->add(std::make_shared<Flatten<T>>(1), "flatten");
+  this->add(std::make_shared<Linear<T>>(ch * h * w, c.hidden, gen, Init::He), "fc1");
+  this->add(std::make_shared<ReLU<T>>(), "relu7");
+  this->add(std::make_shared<Dropout<T>>(c.dropout, gen), "dropout1");
+  this->add(std::make_shared<Linear<T>>(c.hidden, c.classes, gen, Init::He), "fc2");
+  this->add(std::make_shared<Dropout<T>>(c.dropout, gen), "dropout2");
+}
+
+template class DeepConvNet<float>;
+template class DeepConvNet<double>;
+
+}  // namespace minidl::models

@@ -1,0 +1,37 @@
+#include "models/simple_conv_net.hpp"
+
+#include <stdexcept>
+
+namespace minidl::models {
+
+template <typename T>
+SimpleConvNet<T>::SimpleConvNet(Generator& gen, const SimpleConvNetConfig& c) : config_(c) {
+  if (c.height + 2 * c.pad < c.filter_size || c.width + 2 * c.pad < c.filter_size || c.stride == 0) {
+    throw std::invalid_argument("SimpleConvNet: input " + std::to_string(c.height) + "x" + std::to_string(c.width) +
+                                " is too small for a " + std::to_string(c.filter_size) + "x" +
+                                std::to_string(c.filter_size) + " filter with pad " + std::to_string(c.pad));
+  }
+  const std::size_t oh = (c.height + 2 * c.pad - c.filter_size) / c.stride + 1;
+  const std::size_t ow = (c.width + 2 * c.pad - c.filter_size) / c.stride + 1;
+  if (oh < 2 || ow < 2) throw std::invalid_argument("SimpleConvNet: conv output is smaller than the 2x2 pooling");
+  const std::size_t pooled = c.filter_num * (oh / 2) * (ow / 2);  // the book's pool_output_size
+  this->add(std::make_shared<Conv2d<T>>(c.channels, c.filter_num, c.filter_size, gen, c.stride, c.pad, c.init, c.stddev),
+            "conv1");
+  this->add(std::make_shared<ReLU<T>>(), "relu1");
+  this->add(std::make_shared<MaxPool2d<T>>(2, 2, 2), "pool1");
+  this->add(std::make_shared<Flatten<T>>(1), "flatten");
+  this->add(std::make_shared<Linear<T>>(pooled, c.hidden, gen, c.init, c.stddev), "fc1");
+  this->add(std::make_shared<ReLU<T>>(), "relu2");
+  this->add(std::make_shared<Linear<T>>(c.hidden, c.classes, gen, c.init, c.stddev), "fc2");
+}
+
+template <typename T>
+std::string SimpleConvNet<T>::describe() const {
+  return "SimpleConvNet(conv " + std::to_string(config_.filter_num) + "x" + std::to_string(config_.filter_size) + "x" +
+         std::to_string(config_.filter_size) + ", hidden " + std::to_string(config_.hidden) + ")";
+}
+
+template class SimpleConvNet<float>;
+template class SimpleConvNet<double>;
+
+}  // namespace minidl::models

@@ -1,0 +1,41 @@
+#pragma once
+// The book's SimpleConvNet (chapter 7.5): conv - ReLU - pool - affine - ReLU - affine.
+
+#include <minidl/nn/activation.hpp>
+#include <minidl/nn/conv.hpp>
+#include <minidl/nn/linear.hpp>
+#include <minidl/nn/pooling.hpp>
+#include <minidl/nn/sequential.hpp>
+
+namespace minidl::models {
+
+/// SimpleConvNet's hyper-parameters; the defaults are the book's (MNIST, 30 filters of 5x5).
+struct SimpleConvNetConfig {
+  std::size_t channels = 1, height = 28, width = 28;  ///< input (C,H,W) of one image
+  std::size_t filter_num = 30;                        ///< FN
+  std::size_t filter_size = 5;                        ///< FH = FW
+  std::size_t stride = 1;
+  std::size_t pad = 0;
+  std::size_t hidden = 100;                           ///< width of the hidden affine layer
+  std::size_t classes = 10;
+  Init init = Init::He;       ///< the book uses Normal with std 0.01; He trains as well or better
+  double stddev = 0.01;       ///< for Init::Normal
+};
+
+/// conv1 (FN filters, FHxFW) -> relu1 -> pool1 (max 2x2 stride 2) -> fc1 (-> hidden) -> relu2 ->
+/// fc2 (-> classes), i.e. the book's Convolution, Relu, Pooling, Affine, Relu, Affine.
+/// Input (N,C,H,W), output logits (N,classes). Parameters are named conv1.W, conv1.b, fc1.W, ...
+template <typename T>
+class SimpleConvNet : public Sequential<T> {
+ public:
+  /// Builds the layers with weights drawn from `gen`. Throws std::invalid_argument if the input is
+  /// too small for the filter and the 2x2 pooling.
+  explicit SimpleConvNet(Generator& gen, const SimpleConvNetConfig& config = {});
+  std::string describe() const override;
+  const SimpleConvNetConfig& config() const { return config_; }
+
+ private:
+  SimpleConvNetConfig config_;
+};
+
+}  // namespace minidl::models
