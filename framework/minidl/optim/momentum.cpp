@@ -1,0 +1,34 @@
+#include "minidl/optim/momentum.hpp"
+
+#include <stdexcept>
+#include <string>
+
+#include "minidl/optim/state.hpp"
+
+namespace minidl {
+
+template <typename T>
+Momentum<T>::Momentum(std::vector<Variable<T>> params, double lr, double momentum)
+    : Optimizer<T>(std::move(params), lr), momentum_(momentum) {
+  if (!(momentum >= 0 && momentum < 1))
+    throw std::invalid_argument("Momentum: momentum must be in [0, 1), got " + std::to_string(momentum));
+}
+
+template <typename T>
+void Momentum<T>::update(std::size_t index, Tensor<T>& param, const Tensor<T>& grad) {
+  Tensor<T>& vt = detail::state_slot(v_, this->params().size(), index, param);
+  const T lr = static_cast<T>(this->lr()), m = static_cast<T>(momentum_);
+  T* w = param.data();
+  T* v = vt.data();
+  const T* g = grad.data();
+  const std::size_t n = param.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    v[i] = m * v[i] - lr * g[i];
+    w[i] += v[i];
+  }
+}
+
+template class Momentum<float>;
+template class Momentum<double>;
+
+}  // namespace minidl

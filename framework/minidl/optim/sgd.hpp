@@ -1,0 +1,20 @@
+#pragma once
+// Stochastic gradient descent, the book's SGD (common/optimizer.py).
+
+#include "minidl/optim/optimizer.hpp"
+
+namespace minidl {
+
+/// Stochastic gradient descent: W ← W − lr · g, g = ∂L/∂W (after the base's clipping and decay).
+/// No state.
+template <typename T>
+class SGD : public Optimizer<T> {
+ public:
+  /// SGD over `params` with learning rate `lr` (the book's default 0.01; 0.1 for the two-layer net).
+  SGD(std::vector<Variable<T>> params, double lr = 0.01) : Optimizer<T>(std::move(params), lr) {}
+
+ protected:
+  void update(std::size_t index, Tensor<T>& param, const Tensor<T>& grad) override;
+};
+
+}  // namespace minidl
