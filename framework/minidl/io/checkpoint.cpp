@@ -55,6 +55,7 @@ struct Entry {
   std::uint32_t kind;
   Shape shape;
   const char* bytes;
+  bool used = false;
 };
 
 std::string errno_text() { return std::strerror(errno); }
@@ -171,11 +172,11 @@ void load_checkpoint(Module<T>& module, const std::string& path) {
                               " but the model expects " + shape_str(v.shape()));
       }
       plan.emplace_back(v, &it->second);
-      entries.erase(it);
+      it->second.used = true;  // not erased: `plan` points into the map
     }
   }
-  if (!entries.empty()) {
-    throw CheckpointError("checkpoint " + path + ": holds '" + entries.begin()->first + "', which the model does not have");
+  for (const auto& [name, e] : entries) {
+    if (!e.used) throw CheckpointError("checkpoint " + path + ": holds '" + name + "', which the model does not have");
   }
   for (auto& [v, e] : plan) std::memcpy(v.data().data(), e->bytes, v.size() * sizeof(T));
 }
