@@ -38,15 +38,15 @@ TEST_CASE("dropout masks are reproducible from the seed", "[dropout]") {
   const Tensor<float> ma = dropout_mask<float>({30, 40}, 0.5, a);
   const Tensor<float> mb = dropout_mask<float>({30, 40}, 0.5, b);
   const Tensor<float> mc = dropout_mask<float>({30, 40}, 0.5, c);
-  CHECK(ma == mb);
-  CHECK(ma != mc);
+  CHECK((ma == mb));
+  CHECK((ma != mc));
   // The stream moves on: the next mask from the same generator differs.
-  CHECK(dropout_mask<float>({30, 40}, 0.5, a) != ma);
+  CHECK((dropout_mask<float>({30, 40}, 0.5, a) != ma));
 
   Generator r1(9);
   const Var x = randn<float>({8, 16}, r1);
   Generator s1(9), s2(9);
-  CHECK(dropout(x, 0.4, s1).data() == dropout(x, 0.4, s2).data());
+  CHECK((dropout(x, 0.4, s1).data() == dropout(x, 0.4, s2).data()));
 }
 
 TEST_CASE("dropout scales kept units by 1/(1-ratio) and zeroes the rest", "[dropout]") {
@@ -129,16 +129,16 @@ TEST_CASE("Dropout module drops in training mode and is the identity in eval mod
   }
   CHECK(static_cast<double>(zeros) / 2000.0 == Approx(0.5).margin(0.05));
   // A fresh mask each call.
-  CHECK(layer(x).data() != yt.data());
+  CHECK((layer(x).data() != yt.data()));
 
   layer.eval();
   const Var ye = layer(x);
-  CHECK(ye.data() == x.data());
-  CHECK(layer(x).data() == ye.data());  // deterministic
+  CHECK((ye.data() == x.data()));
+  CHECK((layer(x).data() == ye.data()));  // deterministic
 
   // Same seed, same masks: two layers on equal generators agree call for call.
   Generator ga(77), gb(77);
   Dropout<float> a(0.3, ga), b(0.3, gb);
-  CHECK(a(x).data() == b(x).data());
-  CHECK(a(x).data() == b(x).data());
+  CHECK((a(x).data() == b(x).data()));
+  CHECK((a(x).data() == b(x).data()));
 }
