@@ -20,6 +20,7 @@
 #include <optional>
 #include <sstream>
 
+#include <minidl/core/allocator.hpp>
 #include <minidl/minidl.hpp>
 #include <minidl/data/dataloader.hpp>
 #include <minidl/data/mnist.hpp>
@@ -187,6 +188,7 @@ int run(const Config& cfg) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  keep_large_buffers_in_heap();  // reuse step buffers instead of page-faulting fresh ones in
   Config cfg;
   CLI::App app{"Train a multi-layer perceptron on MNIST with minidl"};
   app.add_option("--hidden", cfg.hidden, "hidden layer widths, e.g. --hidden 100 or --hidden 512 512")

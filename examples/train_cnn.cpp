@@ -8,7 +8,6 @@
 // Prints a progress bar per epoch and train/test accuracy after each; writes metrics.csv,
 // steps.csv, a loss/accuracy plot and a checkpoint (after every epoch) into --out.
 
-#include <malloc.h>
 #include <sys/stat.h>
 
 #include <CLI/CLI.hpp>
@@ -18,6 +17,7 @@
 #include <iostream>
 #include <sstream>
 
+#include <minidl/core/allocator.hpp>
 #include <minidl/minidl.hpp>
 #include <minidl/optim/factory.hpp>
 
@@ -35,7 +35,6 @@ constexpr std::size_t kTrainEvalLimit = 10000; // train accuracy over the first 
                                                // measures a sample too; the full 60k would double
                                                // the evaluation time of DeepConvNet)
 
-constexpr int kMmapThreshold = 256 << 20;     // allocations below 256 MiB come from the reusable heap
 
 struct Config {
   std::string model = "simple";                // simple | deep
@@ -199,12 +198,9 @@ int run(Config cfg) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // Every step frees and re-allocates multi-megabyte activations and gradients (a ReLU output of
-  // SimpleConvNet is 100x30x24x24 floats = 6.9 MB). Above glibc's mmap threshold each one is a fresh
-  // mmap, and page faults then took ~40% of the training time here. Keeping such blocks in the
-  // heap makes them reusable across steps.
-  mallopt(M_MMAP_THRESHOLD, kMmapThreshold);
-  mallopt(M_TRIM_THRESHOLD, 2 * kMmapThreshold);
+  // Multi-megabyte activations (a SimpleConvNet ReLU output is 100x30x24x24 floats = 6.9 MB) are
+  // re-allocated every step: keep them in the heap instead of faulting in fresh mmaps each time.
+  keep_large_buffers_in_heap();
   Config cfg;
   CLI::App app{"Train the book's convolutional networks on MNIST with minidl"};
   app.add_option("--model", cfg.model, "simple (SimpleConvNet) or deep (DeepConvNet)")->capture_default_str();

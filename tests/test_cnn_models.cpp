@@ -4,13 +4,13 @@
 // exactly the same.
 #include <catch2/catch.hpp>
 
-#include <malloc.h>
 #include <unistd.h>
 
 #include <filesystem>
 #include <string>
 
 #include <minidl/check/catch_gradcheck.hpp>
+#include <minidl/core/allocator.hpp>
 #include <minidl/minidl.hpp>
 #include <minidl/optim/adam.hpp>
 
@@ -132,8 +132,7 @@ TEST_CASE("SimpleConvNet: a trained checkpoint reloads to the same accuracy", "[
   // Multi-megabyte activations are freed and re-allocated every step; as fresh mmaps each one costs
   // page faults that made this test ~10x slower on the VM it was written on. Keep them in the heap
   // (process-wide, harmless for the other tests; train_cnn does the same).
-  mallopt(M_MMAP_THRESHOLD, 256 << 20);
-  mallopt(M_TRIM_THRESHOLD, 512 << 20);
+  keep_large_buffers_in_heap();
   const MnistData mnist = load_mnist(dir);
   ImageFormat format;
   format.flatten = false;
