@@ -1,0 +1,317 @@
+// minidl_bench: the speed and memory figures of docs/performance.md.
+//
+//   build/minidl_bench                       # all workloads, 1 OpenBLAS thread
+//   build/minidl_bench --workloads W1,W2 --threads 2 --repeats 7
+//   build/minidl_bench --quick               # a fast smoke run (fewer steps and repeats)
+//
+// Prints one JSON line per workload as it finishes, then a table. Run from the repository root (or
+// pass --data) so that data/mnist is found.
+
+#include <sys/resource.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <iomanip>
+#include <iostream>
+#include <memory>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+#include <minidl/core/allocator.hpp>
+#include <minidl/core/blas.hpp>
+#include <minidl/core/random.hpp>
+#include <minidl/data/dataloader.hpp>
+#include <minidl/data/idx.hpp>
+#include <minidl/data/mnist.hpp>
+#include <minidl/ops/loss.hpp>
+#include <minidl/optim/adam.hpp>
+#include <minidl/optim/sgd.hpp>
+#include <models/mlp.hpp>
+#include <models/simple_conv_net.hpp>
+#include <models/two_layer_net.hpp>
+
+#include "alloc_counter.hpp"
+#include "gemm_baseline.hpp"
+#include "timing.hpp"
+
+using namespace minidl;
+
+namespace {
+
+struct Config {
+  int threads = 1;
+  std::size_t repeats = 5;
+  std::string workloads = "W1,W2,W3,W4";
+  std::string data_dir = "data/mnist";
+  bool quick = false;
+};
+
+/// One workload's results; fields left at 0 are not printed.
+struct Result {
+  std::string name, what, dtype = "float32";
+  std::size_t batch = 0, steps_per_run = 0;
+  bench::Stats step;            // seconds per step (W4: per gradient)
+  bench::Stats gemm;            // seconds per step's GEMMs alone
+  double gemm_gflops = 0;       // GFLOP/s of the GEMM-only run (median)
+  double allocs_per_step = 0, alloc_kib_per_step = 0;
+  double peak_rss_mib = 0;
+  bench::Stats backprop;        // W4 only: the backprop gradient
+};
+
+double peak_rss_mib() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
+}
+
+std::string stats_json(const bench::Stats& s, double scale) {
+  std::ostringstream o;
+  o << std::setprecision(6) << "{\"median\":" << s.median * scale << ",\"min\":" << s.min * scale
+    << ",\"max\":" << s.max * scale << ",\"runs\":" << s.runs << "}";
+  return o.str();
+}
+
+void print_json(const Result& r, int threads) {
+  std::ostringstream o;
+  o << std::setprecision(6) << "{\"workload\":\"" << r.name << "\",\"what\":\"" << r.what << "\",\"threads\":" << threads
+    << ",\"dtype\":\"" << r.dtype << "\",\"batch\":" << r.batch;
+  if (r.name == "W4") {
+    o << ",\"numerical_s\":" << stats_json(r.step, 1) << ",\"backprop_ms\":" << stats_json(r.backprop, 1e3)
+      << ",\"ratio_numerical_over_backprop\":" << r.step.median / r.backprop.median;
+  } else {
+    o << ",\"steps_per_run\":" << r.steps_per_run << ",\"step_ms\":" << stats_json(r.step, 1e3)
+      << ",\"gemm_only_ms\":" << stats_json(r.gemm, 1e3) << ",\"gemm_gflops\":" << r.gemm_gflops
+      << ",\"ratio_step_over_gemm\":" << r.step.median / r.gemm.median << ",\"allocs_per_step\":" << r.allocs_per_step
+      << ",\"alloc_kib_per_step\":" << r.alloc_kib_per_step;
+  }
+  if (r.peak_rss_mib > 0) o << ",\"peak_rss_mib\":" << r.peak_rss_mib;
+  o << "}";
+  std::cout << o.str() << std::endl;
+}
+
+/// Times one training step (batch from `loader`, forward, loss, backward, update) over runs of
+/// `steps` steps, counts allocations over the timed runs, and times the step's GEMMs alone.
+template <typename Model, typename Opt>
+void time_training(Result& r, Model& model, Opt& opt, DataLoader<float>& loader, std::size_t steps,
+                   std::size_t warmup, std::size_t repeats, bench::GemmRunner& gemms) {
+  std::size_t next = loader.num_batches();  // forces start_epoch() on the first step
+  auto step = [&] {
+    if (next == loader.num_batches()) {
+      loader.start_epoch();
+      next = 0;
+    }
+    const Batch<float>& batch = loader.batch(next++);
+    opt.zero_grad();
+    Variable<float> loss = softmax_cross_entropy(model(Variable<float>(batch.features)), batch.labels);
+    loss.backward();
+    opt.step();
+  };
+  auto run = [&] {
+    for (std::size_t i = 0; i < steps; ++i) step();
+  };
+  for (std::size_t i = 0; i < warmup; ++i) step();
+  const bench::AllocCount a0 = bench::alloc_count();
+  r.step = bench::time_runs(run, 0, repeats, steps);
+  const bench::AllocCount a1 = bench::alloc_count();
+  const double total_steps = static_cast<double>(steps * repeats);
+  r.allocs_per_step = static_cast<double>(a1.calls - a0.calls) / total_steps;
+  r.alloc_kib_per_step = static_cast<double>(a1.bytes - a0.bytes) / 1024.0 / total_steps;
+  r.steps_per_run = steps;
+  // GEMM-only: as many products as `steps` steps issue, per run, same repeats.
+  auto gemm_run = [&] {
+    for (std::size_t i = 0; i < steps; ++i) gemms.run();
+  };
+  r.gemm = bench::time_runs(gemm_run, 1, repeats, steps);
+  r.gemm_gflops = gemms.flops() / r.gemm.median / 1e9;
+}
+
+Result run_mlp(const std::string& name, const MnistData& mnist, const std::vector<std::size_t>& sizes,
+               std::size_t batch, std::size_t steps, std::size_t warmup, std::size_t repeats) {
+  Result r;
+  r.name = name;
+  std::ostringstream what;
+  what << "MLP ";
+  for (std::size_t i = 0; i < sizes.size(); ++i) what << (i ? "-" : "") << sizes[i];
+  what << " ReLU, SGD lr 0.1";
+  r.what = what.str();
+  r.batch = batch;
+  ByteImageDataset<float> train = mnist.dataset<float>(Split::train);
+  LoaderOptions lo;
+  lo.batch_size = batch;
+  lo.drop_last = true;  // every timed step has a full batch
+  lo.seed = 1;
+  DataLoader<float> loader(train, lo);
+  Generator gen(42);
+  models::MLP<float> model(sizes, gen);
+  SGD<float> opt(model.parameters(), 0.1);
+  bench::GemmRunner gemms(bench::mlp_step_gemms(sizes, batch));
+  time_training(r, model, opt, loader, steps == 0 ? loader.num_batches() : steps, warmup, repeats, gemms);
+  return r;
+}
+
+Result run_conv(const MnistData& mnist, std::size_t steps, std::size_t warmup, std::size_t repeats) {
+  Result r;
+  r.name = "W3";
+  r.what = "SimpleConvNet 30x5x5-100-10, Adam lr 0.001";
+  r.batch = 100;
+  ImageFormat format;
+  format.flatten = false;  // (1,28,28) images
+  ByteImageDataset<float> train(mnist.train, format);
+  LoaderOptions lo;
+  lo.batch_size = r.batch;
+  lo.drop_last = true;
+  lo.seed = 1;
+  DataLoader<float> loader(train, lo);
+  Generator gen(42);
+  models::SimpleConvNet<float> model(gen);
+  Adam<float> opt(model.parameters(), 0.001);
+  bench::GemmRunner gemms(bench::simple_conv_step_gemms(r.batch));
+  time_training(r, model, opt, loader, steps, warmup, repeats, gemms);
+  return r;
+}
+
+Result run_gradients(const MnistData& mnist, std::size_t repeats) {
+  Result r;
+  r.name = "W4";
+  r.what = "TwoLayerNet 784-50-10 numerical vs backprop gradient";
+  r.dtype = "float64";
+  r.batch = 100;
+  ByteImageDataset<double> train = mnist.dataset<double>(Split::train);
+  DataLoader<double> loader(train, {r.batch, Sampling::sequential});
+  loader.start_epoch();
+  const Batch<double>& batch = loader.batch(0);
+  const Variable<double> x(batch.features);
+  const std::vector<std::size_t> labels = batch.labels;
+  Generator gen(42);
+  models::TwoLayerNet<double> net(784, 50, 10, gen);
+  models::GradMap<double> numerical, backprop;
+  r.step = bench::time_runs([&] { numerical = net.numerical_gradient(x, labels); }, 0, repeats, 1);
+  r.backprop = bench::time_runs([&] { backprop = net.gradient(x, labels); }, 3, std::max<std::size_t>(repeats, 20), 1);
+  // Sanity: the two gradients must agree, or the timing compares different things.
+  double worst = 0;
+  for (const auto& [key, g] : numerical) {
+    const auto& b = backprop.at(key);
+    for (std::size_t i = 0; i < g.size(); ++i) worst = std::max(worst, std::abs(g.data()[i] - b.data()[i]));
+  }
+  std::cout << "  W4 check: max |numerical - backprop| = " << worst << "\n";
+  return r;
+}
+
+std::string fmt(double v, int prec = 3) {
+  std::ostringstream o;
+  o << std::fixed << std::setprecision(prec) << v;
+  return o.str();
+}
+
+void print_table(const std::vector<Result>& results, int threads) {
+  std::cout << "\n"
+            << std::left << std::setw(4) << "" << std::setw(46) << "workload" << std::right << std::setw(22)
+            << "step ms med [min,max]" << std::setw(11) << "GEMM ms" << std::setw(9) << "ratio" << std::setw(11)
+            << "allocs/st" << std::setw(11) << "KiB/st" << "\n";
+  for (const Result& r : results) {
+    std::cout << std::left << std::setw(4) << r.name << std::setw(46) << (r.what + ", b" + std::to_string(r.batch));
+    if (r.name == "W4") {
+      std::cout << "\n    numerical " << fmt(r.step.median, 2) << " s [" << fmt(r.step.min, 2) << ", "
+                << fmt(r.step.max, 2) << "], backprop " << fmt(r.backprop.median * 1e3) << " ms ["
+                << fmt(r.backprop.min * 1e3) << ", " << fmt(r.backprop.max * 1e3) << "], ratio "
+                << fmt(r.step.median / r.backprop.median, 0) << "x (float64)\n";
+      continue;
+    }
+    std::cout << std::right << std::setw(22)
+              << (fmt(r.step.median * 1e3) + " [" + fmt(r.step.min * 1e3, 2) + "," + fmt(r.step.max * 1e3, 2) + "]")
+              << std::setw(11) << fmt(r.gemm.median * 1e3) << std::setw(8) << fmt(r.step.median / r.gemm.median, 2)
+              << "x" << std::setw(11) << fmt(r.allocs_per_step, 1) << std::setw(11) << fmt(r.alloc_kib_per_step, 0)
+              << "\n";
+    if (r.peak_rss_mib > 0) std::cout << "    peak RSS after " << r.name << ": " << fmt(r.peak_rss_mib, 1) << " MiB\n";
+  }
+  std::cout << "(" << threads << " OpenBLAS thread(s); ratio = step median / GEMM-only median; allocs counted at "
+            << "malloc/calloc/realloc/memalign/posix_memalign/aligned_alloc)\n";
+}
+
+int run(const Config& cfg) {
+  const bool heap_kept = keep_large_buffers_in_heap();
+  blas::set_threads(cfg.threads);
+  std::set<std::string> wanted;
+  {
+    std::stringstream ss(cfg.workloads);
+    for (std::string w; std::getline(ss, w, ',');) {
+      if (w != "W1" && w != "W2" && w != "W3" && w != "W4")
+        throw std::invalid_argument("--workloads: unknown workload '" + w + "' (W1, W2, W3, W4)");
+      wanted.insert(w);
+    }
+  }
+  const std::size_t reps = cfg.quick ? std::min<std::size_t>(cfg.repeats, 3) : cfg.repeats;
+  double load[3] = {0, 0, 0};
+  getloadavg(load, 3);
+  std::cout << "minidl_bench: " << blas::config() << "\n"
+            << "  OpenBLAS threads " << blas::threads() << ", keep_large_buffers_in_heap() "
+            << (heap_kept ? "on" : "NOT supported") << ", repeats " << reps << (cfg.quick ? " (quick)" : "")
+            << ", load average " << fmt(load[0], 2) << " " << fmt(load[1], 2) << " " << fmt(load[2], 2) << "\n";
+  {  // Show that the counter sees both routes into the heap.
+    const bench::AllocCount c0 = bench::alloc_count();
+    std::unique_ptr<int> p(new int(1));
+    const bench::AllocCount c1 = bench::alloc_count();
+    Tensor<float> t = Tensor<float>::from_shape({16, 16});
+    const bench::AllocCount c2 = bench::alloc_count();
+    std::cout << "  allocation counter check: new int -> " << (c1.calls - c0.calls) << ", xarray<float>(16,16) -> "
+              << (c2.calls - c1.calls) << " (" << (c2.bytes - c1.bytes) << " B)\n";
+  }
+
+  MnistData mnist;
+  try {
+    mnist = load_mnist(cfg.data_dir);
+  } catch (const DataError& e) {
+    std::cerr << "minidl_bench: MNIST not found in '" << cfg.data_dir << "': " << e.what()
+              << "\n  fetch it with: bash scripts/fetch_mnist.sh (then run from the repository root, or pass --data)\n";
+    return 2;
+  }
+
+  std::vector<Result> results;
+  if (wanted.count("W1")) {
+    // One run = one epoch of 600 steps (quick: 100 steps).
+    results.push_back(run_mlp("W1", mnist, {784, 100, 10}, 100, cfg.quick ? 100 : 0, 50, reps));
+    results.back().peak_rss_mib = peak_rss_mib();
+    print_json(results.back(), cfg.threads);
+  }
+  if (wanted.count("W2")) {
+    results.push_back(run_mlp("W2", mnist, {784, 512, 512, 10}, 128, cfg.quick ? 30 : 100, 20, reps));
+    print_json(results.back(), cfg.threads);
+  }
+  if (wanted.count("W3")) {
+    results.push_back(run_conv(mnist, cfg.quick ? 5 : 20, 5, reps));
+    print_json(results.back(), cfg.threads);
+  }
+  if (wanted.count("W4")) {
+    results.push_back(run_gradients(mnist, cfg.quick ? 1 : std::min<std::size_t>(reps, 3)));
+    print_json(results.back(), cfg.threads);
+  }
+  print_table(results, cfg.threads);
+  std::cout << "final peak RSS " << fmt(peak_rss_mib(), 1) << " MiB\n";
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Config cfg;
+  CLI::App app{"minidl benchmarks: training-step time vs GEMM-only time, gradients, memory, allocations"};
+  app.add_option("--threads", cfg.threads, "OpenBLAS threads")->capture_default_str()->check(CLI::Range(1, 64));
+  app.add_option("--repeats", cfg.repeats, "timed runs per workload (after warm-up)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  app.add_option("--workloads", cfg.workloads, "comma-separated subset of W1,W2,W3,W4")->capture_default_str();
+  app.add_option("--data", cfg.data_dir, "directory with the MNIST IDX files")->capture_default_str();
+  app.add_flag("--quick", cfg.quick, "fewer steps and at most 3 repeats (smoke run)");
+  CLI11_PARSE(app, argc, argv);
+  try {
+    return run(cfg);
+  } catch (const std::exception& e) {
+    std::cerr << "minidl_bench: error: " << e.what() << "\n";
+    return 1;
+  }
+}
