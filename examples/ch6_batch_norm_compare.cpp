@@ -35,16 +35,6 @@ constexpr std::size_t kNumScales = 16;       // np.logspace(0, -4, num=16)
 const std::vector<std::size_t> kHidden{100, 100, 100, 100, 100};  // the book's hidden_size_list
 const std::vector<std::size_t> kCurveScales{0, 5, 10, 15};         // scales whose curves are plotted
 
-// The first n items of a set (the book's slicing of x_train).
-std::shared_ptr<const ByteImageSet> head(const ByteImageSet& set, std::size_t n) {
-  auto out = std::make_shared<ByteImageSet>();
-  out->item_shape = set.item_shape;
-  out->num_classes = set.num_classes;
-  out->labels.assign(set.labels.begin(), set.labels.begin() + static_cast<std::ptrdiff_t>(n));
-  out->pixels.assign(set.pixels.begin(), set.pixels.begin() + static_cast<std::ptrdiff_t>(n * set.item_numel()));
-  return out;
-}
-
 // Training accuracy per epoch (epoch 0 = before training), as the book records it.
 std::vector<double> train_run(double scale, bool batchnorm, const ByteImageDataset<float>& train, const Var& x_all,
                               const std::vector<std::size_t>& t_all, std::uint64_t seed, std::size_t epochs,
@@ -96,7 +86,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   MnistData mnist = load_mnist(data_dir);
-  const auto small = head(*mnist.train, kTrainSize);
+  const auto small = first_items(mnist.train, kTrainSize);
   const ByteImageDataset<float> train(small);
   const Var x_all(images_tensor<float>(*small));
   const std::vector<std::size_t> t_all = label_indices(*small);

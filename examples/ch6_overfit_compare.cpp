@@ -36,15 +36,6 @@ constexpr std::size_t kTestEvery = 5;        // epochs between test-set evaluati
                                              // epoch; one pass over 10000 images costs ~20x an epoch)
 const std::vector<std::size_t> kHidden{100, 100, 100, 100, 100, 100};  // [100] * 6
 
-std::shared_ptr<const ByteImageSet> head(const ByteImageSet& set, std::size_t n) {
-  auto out = std::make_shared<ByteImageSet>();
-  out->item_shape = set.item_shape;
-  out->num_classes = set.num_classes;
-  out->labels.assign(set.labels.begin(), set.labels.begin() + static_cast<std::ptrdiff_t>(n));
-  out->pixels.assign(set.pixels.begin(), set.pixels.begin() + static_cast<std::ptrdiff_t>(n * set.item_numel()));
-  return out;
-}
-
 struct Run {
   std::string name;
   double lambda = 0;
@@ -70,7 +61,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   MnistData mnist = load_mnist(data_dir);
-  const auto small = head(*mnist.train, kTrainSize);
+  const auto small = first_items(mnist.train, kTrainSize);
   const ByteImageDataset<float> train(small);
   const Var x_train(images_tensor<float>(*small));
   const std::vector<std::size_t> t_train = label_indices(*small);

@@ -68,17 +68,6 @@ struct Config {
   bool svg = false;                          // write the plot as SVG even when gnuplot is available
 };
 
-// The first n items of a set (for quick runs and the end-to-end test).
-std::shared_ptr<const ByteImageSet> head(const std::shared_ptr<const ByteImageSet>& set, std::size_t n) {
-  if (n == 0 || n >= set->size()) return set;
-  auto out = std::make_shared<ByteImageSet>();
-  out->item_shape = set->item_shape;
-  out->num_classes = set->num_classes;
-  out->labels.assign(set->labels.begin(), set->labels.begin() + static_cast<std::ptrdiff_t>(n));
-  out->pixels.assign(set->pixels.begin(), set->pixels.begin() + static_cast<std::ptrdiff_t>(n * set->item_numel()));
-  return out;
-}
-
 Sampling parse_sampler(const std::string& s) {
   if (s == "shuffle") return Sampling::shuffle;
   if (s == "replacement") return Sampling::with_replacement;
@@ -118,8 +107,8 @@ int run(const Config& cfg) {
   const auto wall_start = std::chrono::steady_clock::now();
 
   MnistData mnist = load_mnist(cfg.data_dir);
-  auto train_set = ByteImageDataset<float>(head(mnist.train, cfg.train_limit));
-  auto test_set = ByteImageDataset<float>(head(mnist.test, cfg.test_limit));
+  auto train_set = ByteImageDataset<float>(first_items(mnist.train, cfg.train_limit));
+  auto test_set = ByteImageDataset<float>(first_items(mnist.test, cfg.test_limit));
 
   TrainerOptions opt;
   opt.epochs = cfg.epochs;

@@ -52,17 +52,6 @@ struct Config {
   bool svg = false;                            // write the plot as SVG even when gnuplot is available
 };
 
-// The first n items of a set (quick runs and the end-to-end test).
-std::shared_ptr<const ByteImageSet> head(const std::shared_ptr<const ByteImageSet>& set, std::size_t n) {
-  if (n == 0 || n >= set->size()) return set;
-  auto out = std::make_shared<ByteImageSet>();
-  out->item_shape = set->item_shape;
-  out->num_classes = set->num_classes;
-  out->labels.assign(set->labels.begin(), set->labels.begin() + static_cast<std::ptrdiff_t>(n));
-  out->pixels.assign(set->pixels.begin(), set->pixels.begin() + static_cast<std::ptrdiff_t>(n * set->item_numel()));
-  return out;
-}
-
 // Accuracy over the first `limit` items (0 = all) in eval mode (dropout off), without a graph.
 double evaluate(Module<float>& model, const Dataset<float>& data, std::size_t limit = 0) {
   NoGradGuard no_grad;
@@ -103,8 +92,8 @@ int run(Config cfg) {
   MnistData mnist = load_mnist(cfg.data_dir);
   ImageFormat format;
   format.flatten = false;  // (1, 28, 28) images for the convolutions
-  ByteImageDataset<float> train_set(head(mnist.train, cfg.train_limit), format);
-  ByteImageDataset<float> test_set(head(mnist.test, cfg.test_limit), format);
+  ByteImageDataset<float> train_set(first_items(mnist.train, cfg.train_limit), format);
+  ByteImageDataset<float> test_set(first_items(mnist.test, cfg.test_limit), format);
 
   LoaderOptions lo;
   lo.batch_size = cfg.batch_size;

@@ -27,16 +27,6 @@ std::vector<std::string> names(const Module<float>& m) {
   return out;
 }
 
-// The first n items of a set.
-std::shared_ptr<const ByteImageSet> head(const std::shared_ptr<const ByteImageSet>& set, std::size_t n) {
-  auto out = std::make_shared<ByteImageSet>();
-  out->item_shape = set->item_shape;
-  out->num_classes = set->num_classes;
-  out->labels.assign(set->labels.begin(), set->labels.begin() + static_cast<std::ptrdiff_t>(n));
-  out->pixels.assign(set->pixels.begin(), set->pixels.begin() + static_cast<std::ptrdiff_t>(n * set->item_numel()));
-  return out;
-}
-
 // Logits of the whole set in eval mode, one (N,10) tensor per batch of 250.
 std::vector<Tensor<float>> all_logits(Module<float>& model, const Dataset<float>& data) {
   NoGradGuard no_grad;
@@ -136,7 +126,7 @@ TEST_CASE("SimpleConvNet: a trained checkpoint reloads to the same accuracy", "[
   const MnistData mnist = load_mnist(dir);
   ImageFormat format;
   format.flatten = false;
-  ByteImageDataset<float> train(head(mnist.train, 2000), format), test(head(mnist.test, 500), format);
+  ByteImageDataset<float> train(first_items(mnist.train, 2000), format), test(first_items(mnist.test, 500), format);
   REQUIRE(train.item_shape() == Shape{1, 28, 28});
 
   Generator gen(7);

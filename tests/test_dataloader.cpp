@@ -236,3 +236,17 @@ TEST_CASE("dataloader: TensorDataset validates its inputs", "[data][loader]") {
   CHECK(ok.num_classes() == 6);
   CHECK(ok.item_shape() == Shape{2});
 }
+
+TEST_CASE("first_items takes the leading items (the book's x_train[:n])", "[data]") {
+  auto set = std::make_shared<minidl::ByteImageSet>();
+  set->item_shape = {2, 2};
+  set->pixels = {0, 1, 2, 3, 10, 11, 12, 13, 20, 21, 22, 23};
+  set->labels = {7, 8, 9};
+  const auto two = minidl::first_items(set, 2);
+  REQUIRE(two->size() == 2);
+  REQUIRE(two->labels == std::vector<std::uint8_t>{7, 8});
+  REQUIRE(two->pixels == std::vector<std::uint8_t>{0, 1, 2, 3, 10, 11, 12, 13});
+  REQUIRE(two->item_shape == minidl::Shape{2, 2});
+  REQUIRE(minidl::first_items(set, 0) == set);   // 0 means all
+  REQUIRE(minidl::first_items(set, 99) == set);  // more than there is: all
+}

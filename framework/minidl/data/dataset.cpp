@@ -135,6 +135,16 @@ Tensor<T> one_hot_tensor(const ByteImageSet& set) {
   return out;
 }
 
+std::shared_ptr<const ByteImageSet> first_items(const std::shared_ptr<const ByteImageSet>& set, std::size_t n) {
+  if (n == 0 || n >= set->size()) return set;
+  auto out = std::make_shared<ByteImageSet>();
+  out->item_shape = set->item_shape;
+  out->num_classes = set->num_classes;
+  out->labels.assign(set->labels.begin(), set->labels.begin() + static_cast<std::ptrdiff_t>(n));
+  out->pixels.assign(set->pixels.begin(), set->pixels.begin() + static_cast<std::ptrdiff_t>(n * set->item_numel()));
+  return out;
+}
+
 std::vector<std::size_t> label_indices(const ByteImageSet& set) {
   return std::vector<std::size_t>(set.labels.begin(), set.labels.end());
 }

@@ -124,4 +124,8 @@ Tensor<T> one_hot_tensor(const ByteImageSet& set);
 /// Labels as class indices (N values).
 std::vector<std::size_t> label_indices(const ByteImageSet& set);
 
+/// The first n items of `set` (the book's x_train[:n]), or `set` itself when n is 0 or covers it all.
+/// The returned set holds its own copy of those items' bytes.
+std::shared_ptr<const ByteImageSet> first_items(const std::shared_ptr<const ByteImageSet>& set, std::size_t n);
+
 }  // namespace minidl
