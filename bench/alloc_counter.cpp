@@ -16,10 +16,12 @@ namespace {
 // Plain integers in static storage: constant-initialised, so safe before any constructor runs.
 std::atomic<std::uint64_t> g_calls{0};
 std::atomic<std::uint64_t> g_bytes{0};
+std::atomic<std::uint64_t> g_large_calls{0};
 
 inline void note(std::size_t bytes) {
   g_calls.fetch_add(1, std::memory_order_relaxed);
   g_bytes.fetch_add(bytes, std::memory_order_relaxed);
+  if (bytes >= bench::kLargeAllocation) g_large_calls.fetch_add(1, std::memory_order_relaxed);
 }
 }  // namespace
 
@@ -66,7 +68,8 @@ int posix_memalign(void** out, std::size_t alignment, std::size_t size) noexcept
 namespace bench {
 
 AllocCount alloc_count() {
-  return {g_calls.load(std::memory_order_relaxed), g_bytes.load(std::memory_order_relaxed)};
+  return {g_calls.load(std::memory_order_relaxed), g_bytes.load(std::memory_order_relaxed),
+          g_large_calls.load(std::memory_order_relaxed)};
 }
 
 }  // namespace bench

@@ -12,10 +12,15 @@
 
 namespace bench {
 
+/// Requests of at least this many bytes are counted apart: no node, shape or closure is this big, so
+/// in a training step they can only be data buffers that bypassed the tensor-buffer cache.
+inline constexpr std::uint64_t kLargeAllocation = 4096;
+
 /// Allocation calls and requested bytes since the start of the process.
 struct AllocCount {
   std::uint64_t calls = 0;
   std::uint64_t bytes = 0;
+  std::uint64_t large_calls = 0;  ///< calls of at least kLargeAllocation bytes
 };
 
 /// The counts so far (relaxed reads: take differences around single-threaded code).

@@ -24,6 +24,7 @@
 
 #include <minidl/core/allocator.hpp>
 #include <minidl/core/blas.hpp>
+#include <minidl/core/buffer_pool.hpp>
 #include <minidl/core/random.hpp>
 #include <minidl/data/dataloader.hpp>
 #include <minidl/data/idx.hpp>
@@ -59,9 +60,19 @@ struct Result {
   bench::Stats gemm;            // seconds per step's GEMMs alone
   double gemm_gflops = 0;       // GFLOP/s of the GEMM-only run (median)
   double allocs_per_step = 0, alloc_kib_per_step = 0;
+  double large_allocs_per_step = 0;      // system allocations of >= 4 KiB (data buffers outside the cache)
+  double tensor_buffers_per_step = 0;    // tensor buffers a step takes from the cache...
+  double tensor_system_allocs_per_step = 0;  // ...and how many of them the cache could not serve
+  double page_faults_per_step = 0;       // minor page faults (fresh memory touched) per step
   double peak_rss_mib = 0;
   bench::Stats backprop;        // W4 only: the backprop gradient
 };
+
+long minor_page_faults() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return u.ru_minflt;
+}
 
 double peak_rss_mib() {
   rusage u{};
@@ -87,7 +98,10 @@ void print_json(const Result& r, int threads) {
     o << ",\"steps_per_run\":" << r.steps_per_run << ",\"step_ms\":" << stats_json(r.step, 1e3)
       << ",\"gemm_only_ms\":" << stats_json(r.gemm, 1e3) << ",\"gemm_gflops\":" << r.gemm_gflops
       << ",\"ratio_step_over_gemm\":" << r.step.median / r.gemm.median << ",\"allocs_per_step\":" << r.allocs_per_step
-      << ",\"alloc_kib_per_step\":" << r.alloc_kib_per_step;
+      << ",\"alloc_kib_per_step\":" << r.alloc_kib_per_step << ",\"large_allocs_per_step\":" << r.large_allocs_per_step
+      << ",\"tensor_buffers_per_step\":" << r.tensor_buffers_per_step
+      << ",\"tensor_system_allocs_per_step\":" << r.tensor_system_allocs_per_step
+      << ",\"page_faults_per_step\":" << r.page_faults_per_step;
   }
   if (r.peak_rss_mib > 0) o << ",\"peak_rss_mib\":" << r.peak_rss_mib;
   o << "}";
@@ -115,12 +129,20 @@ void time_training(Result& r, Model& model, Opt& opt, DataLoader<float>& loader,
     for (std::size_t i = 0; i < steps; ++i) step();
   };
   for (std::size_t i = 0; i < warmup; ++i) step();
+  reset_buffer_pool_counters();
+  const long faults0 = minor_page_faults();
   const bench::AllocCount a0 = bench::alloc_count();
   r.step = bench::time_runs(run, 0, repeats, steps);
   const bench::AllocCount a1 = bench::alloc_count();
+  const long faults1 = minor_page_faults();
+  const BufferPoolStats pool = buffer_pool_stats();
   const double total_steps = static_cast<double>(steps * repeats);
   r.allocs_per_step = static_cast<double>(a1.calls - a0.calls) / total_steps;
   r.alloc_kib_per_step = static_cast<double>(a1.bytes - a0.bytes) / 1024.0 / total_steps;
+  r.large_allocs_per_step = static_cast<double>(a1.large_calls - a0.large_calls) / total_steps;
+  r.tensor_buffers_per_step = static_cast<double>(pool.reuses + pool.system_allocations) / total_steps;
+  r.tensor_system_allocs_per_step = static_cast<double>(pool.system_allocations) / total_steps;
+  r.page_faults_per_step = static_cast<double>(faults1 - faults0) / total_steps;
   r.steps_per_run = steps;
   // GEMM-only: as many products as `steps` steps issue, per run, same repeats.
   auto gemm_run = [&] {
@@ -212,7 +234,8 @@ void print_table(const std::vector<Result>& results, int threads) {
   std::cout << "\n"
             << std::left << std::setw(4) << "" << std::setw(46) << "workload" << std::right << std::setw(22)
             << "step ms med [min,max]" << std::setw(11) << "GEMM ms" << std::setw(9) << "ratio" << std::setw(11)
-            << "allocs/st" << std::setw(11) << "KiB/st" << "\n";
+            << "allocs/st" << std::setw(11) << "KiB/st" << std::setw(10) << ">=4KiB" << std::setw(14) << "tensors/st"
+            << std::setw(12) << "sys tensors" << std::setw(9) << "faults" << "\n";
   for (const Result& r : results) {
     std::cout << std::left << std::setw(4) << r.name << std::setw(46) << (r.what + ", b" + std::to_string(r.batch));
     if (r.name == "W4") {
@@ -226,11 +249,15 @@ void print_table(const std::vector<Result>& results, int threads) {
               << (fmt(r.step.median * 1e3) + " [" + fmt(r.step.min * 1e3, 2) + "," + fmt(r.step.max * 1e3, 2) + "]")
               << std::setw(11) << fmt(r.gemm.median * 1e3) << std::setw(8) << fmt(r.step.median / r.gemm.median, 2)
               << "x" << std::setw(11) << fmt(r.allocs_per_step, 1) << std::setw(11) << fmt(r.alloc_kib_per_step, 0)
-              << "\n";
+              << std::setw(10) << fmt(r.large_allocs_per_step, 2) << std::setw(14) << fmt(r.tensor_buffers_per_step, 1)
+              << std::setw(12) << fmt(r.tensor_system_allocs_per_step, 2) << std::setw(9)
+              << fmt(r.page_faults_per_step, 1) << "\n";
     if (r.peak_rss_mib > 0) std::cout << "    peak RSS after " << r.name << ": " << fmt(r.peak_rss_mib, 1) << " MiB\n";
   }
-  std::cout << "(" << threads << " OpenBLAS thread(s); ratio = step median / GEMM-only median; allocs counted at "
-            << "malloc/calloc/realloc/memalign/posix_memalign/aligned_alloc)\n";
+  std::cout << "(" << threads << " OpenBLAS thread(s); ratio = step median / GEMM-only median; allocs/st and KiB/st:\n"
+            << " every malloc/calloc/realloc/memalign/posix_memalign/aligned_alloc call of a step; >=4KiB: those of at\n"
+            << " least 4 KiB; tensors/st: tensor buffers a step takes from the buffer cache; sys tensors: how many of\n"
+            << " those the cache had to get from the system allocator; faults: minor page faults per step)\n";
 }
 
 int run(const Config& cfg) {
@@ -258,7 +285,7 @@ int run(const Config& cfg) {
     const bench::AllocCount c1 = bench::alloc_count();
     Tensor<float> t = Tensor<float>::from_shape({16, 16});
     const bench::AllocCount c2 = bench::alloc_count();
-    std::cout << "  allocation counter check: new int -> " << (c1.calls - c0.calls) << ", xarray<float>(16,16) -> "
+    std::cout << "  allocation counter check: new int -> " << (c1.calls - c0.calls) << ", Tensor<float>(16,16), a size not yet cached -> "
               << (c2.calls - c1.calls) << " (" << (c2.bytes - c1.bytes) << " B)\n";
   }
 

@@ -304,6 +304,91 @@ TEST_CASE("max_pool2d: values, first-max routing, padding never wins", "[conv][p
   REQUIRE(std::isnan(max_pool2d(nan, 2, 2, 2).data()(0, 0, 0, 0)));
 }
 
+namespace {
+
+// The definition of max_pool2d, one window at a time: max in row-major order, strictly greater
+// wins, a NaN takes over once; returns the flat input index of each output's winner.
+std::vector<std::size_t> reference_argmax(const std::vector<double>& x, const Shape& xs, std::size_t ph, std::size_t pw,
+                                          std::size_t stride, std::size_t pad) {
+  const std::ptrdiff_t H = static_cast<std::ptrdiff_t>(xs[2]), W = static_cast<std::ptrdiff_t>(xs[3]);
+  const std::size_t OH = (xs[2] + 2 * pad - ph) / stride + 1, OW = (xs[3] + 2 * pad - pw) / stride + 1;
+  std::vector<std::size_t> out;
+  for (std::size_t plane = 0; plane < xs[0] * xs[1]; ++plane) {
+    for (std::size_t oh = 0; oh < OH; ++oh) {
+      for (std::size_t ow = 0; ow < OW; ++ow) {
+        std::size_t best = 0;
+        bool found = false;
+        for (std::size_t i = 0; i < ph; ++i) {
+          for (std::size_t j = 0; j < pw; ++j) {
+            const std::ptrdiff_t h = static_cast<std::ptrdiff_t>(oh * stride + i) - static_cast<std::ptrdiff_t>(pad);
+            const std::ptrdiff_t w = static_cast<std::ptrdiff_t>(ow * stride + j) - static_cast<std::ptrdiff_t>(pad);
+            if (h < 0 || w < 0 || h >= H || w >= W) continue;
+            const std::size_t k = plane * xs[2] * xs[3] + static_cast<std::size_t>(h * W + w);
+            if (!found || x[k] > x[best] || (std::isnan(x[k]) && !std::isnan(x[best]))) best = k;
+            found = true;
+          }
+        }
+        out.push_back(best);
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+TEMPLATE_TEST_CASE("max_pool2d: fast kernels agree with the window-by-window definition", "[conv][pool]", float,
+                   double) {
+  using T = TestType;
+  struct Case {
+    Shape xs;
+    std::size_t ph, pw, stride, pad;
+  };
+  // The 2x2/stride-2 rows (even and odd sizes), overlapping, padded and non-square windows.
+  const std::vector<Case> cases = {{{3, 2, 8, 10}, 2, 2, 2, 0}, {{2, 3, 7, 9}, 2, 2, 2, 0}, {{2, 2, 7, 7}, 3, 3, 2, 1},
+                                   {{1, 3, 6, 5}, 2, 3, 1, 0},  {{2, 1, 5, 6}, 2, 2, 2, 1}, {{1, 2, 9, 9}, 3, 3, 3, 0}};
+  for (const Case& c : cases) {
+    for (int variant = 0; variant < 3; ++variant) {
+      std::vector<double> v = values(shape_size(c.xs), 7 + variant);
+      if (variant >= 1) {  // ties: values on a coarse grid
+        for (double& e : v) e = std::round(e * 2) / 2;
+      }
+      if (variant == 2) {  // NaNs scattered through the planes, including first and last cells
+        for (std::size_t k = 0; k < v.size(); k += 13) v[k] = std::nan("");
+        v.back() = std::nan("");
+      }
+      INFO("x " << shape_str(c.xs) << " window " << c.ph << "x" << c.pw << " stride " << c.stride << " pad "
+                << c.pad << " variant " << variant);
+      auto x = tensor4<T>(c.xs, v, true);
+      auto y = max_pool2d(x, c.ph, c.pw, c.stride, c.pad);
+      const std::vector<std::size_t> arg = reference_argmax(v, c.xs, c.ph, c.pw, c.stride, c.pad);
+      REQUIRE(y.size() == arg.size());
+      for (std::size_t k = 0; k < arg.size(); ++k) {
+        const T expected = static_cast<T>(v[arg[k]]);
+        if (std::isnan(expected)) {
+          REQUIRE(std::isnan(y.data().data()[k]));
+        } else {
+          REQUIRE(y.data().data()[k] == expected);
+        }
+      }
+      // Backward routes output k's gradient (k + 1) to its winner only.
+      Tensor<T> gy = Tensor<T>::from_shape(y.shape());
+      for (std::size_t k = 0; k < gy.size(); ++k) gy.data()[k] = static_cast<T>(k + 1);
+      y.backward(gy);
+      std::vector<double> expected_gx(v.size(), 0.0);
+      for (std::size_t k = 0; k < arg.size(); ++k) expected_gx[arg[k]] += static_cast<double>(k + 1);
+      for (std::size_t i = 0; i < v.size(); ++i) REQUIRE(x.grad().data().data()[i] == static_cast<T>(expected_gx[i]));
+      // Without a graph the kernel skips the index but must pool the same values.
+      NoGradGuard no_grad;
+      const Tensor<T> y2 = max_pool2d(x, c.ph, c.pw, c.stride, c.pad).data();
+      for (std::size_t k = 0; k < arg.size(); ++k) {
+        const T a = y.data().data()[k], b = y2.data()[k];
+        REQUIRE(((std::isnan(a) && std::isnan(b)) || a == b));
+      }
+    }
+  }
+}
+
 TEST_CASE("avg_pool2d: values (padding counts as zero) and spread gradients", "[conv][pool]") {
   auto x = tensor4<double>({1, 1, 2, 4}, {1, 2, 3, 4, 5, 6, 7, 8}, true);
   auto y = avg_pool2d(x, 2, 2, 2);
@@ -344,27 +429,27 @@ TEST_CASE("conv2d and pooling: errors name the op and the shapes", "[conv][error
 TEST_CASE("conv2d: the column workspace is reused while shapes repeat", "[conv][buffers]") {
   Generator gen(3);
   Conv2d<float> conv(3, 8, 3, gen, 1, 1);
-  auto step = [&](std::size_t n) {
-    auto x = uniform<float>({n, 3, 12, 10}, gen, -1, 1, true);
+  auto step = [&](std::size_t n, std::size_t h) {
+    auto x = uniform<float>({n, 3, h, 10}, gen, -1, 1, true);
     sum(conv(x)).backward();
   };
-  step(4);  // first use may allocate (or grow the buffers of earlier tests)
+  step(4, 12);  // first use may allocate (or grow the buffers of earlier tests)
   const std::size_t allocations = conv_workspace_allocations();
   const float* columns = conv_workspace<float>(ConvBuffer::columns, 1);
-  const float* rows = conv_workspace<float>(ConvBuffer::rows, 1);
-  REQUIRE(conv_workspace_capacity<float>(ConvBuffer::columns) >= 3 * 9 * 4 * 12 * 10);
-  for (int i = 0; i < 5; ++i) step(4);
-  step(2);  // a smaller batch fits in the same buffers
+  // One sample's columns: C*FH*FW rows, OH*OW columns (the kernels work a sample at a time).
+  REQUIRE(conv_workspace_capacity<float>(ConvBuffer::columns) >= 3 * 9 * 12 * 10);
+  for (int i = 0; i < 5; ++i) step(4, 12);
+  step(2, 12);   // other batch sizes fit in the same buffer
+  step(64, 12);
   REQUIRE(conv_workspace_allocations() == allocations);
   REQUIRE(conv_workspace<float>(ConvBuffer::columns, 1) == columns);
-  REQUIRE(conv_workspace<float>(ConvBuffer::rows, 1) == rows);
 
-  // A larger shape grows the buffer once, then it is stable again.
-  const std::size_t big = conv_workspace_capacity<float>(ConvBuffer::columns) / (3 * 9 * 12 * 10) + 1;
-  step(big);
+  // Larger images grow the buffer once, then it is stable again.
+  const std::size_t big = conv_workspace_capacity<float>(ConvBuffer::columns) / (3 * 9 * 10) + 1;
+  step(2, big);
   const std::size_t after_growth = conv_workspace_allocations();
   REQUIRE(after_growth > allocations);
-  step(big);
+  step(3, big);
   REQUIRE(conv_workspace_allocations() == after_growth);
 
   release_conv_workspace();

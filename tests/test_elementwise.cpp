@@ -143,6 +143,22 @@ TEMPLATE_TEST_CASE("relu and clip: gradients are exactly 0 or 1", "[elementwise]
   for (std::size_t i = 0; i < expected_clip.size(); ++i) REQUIRE(gc.data()[i] == expected_clip[i]);
 }
 
+TEMPLATE_TEST_CASE("relu passes NaN through instead of zeroing it", "[elementwise][relu][nan]", float, double) {
+  using T = TestType;
+  const T nan = std::numeric_limits<T>::quiet_NaN();
+  Variable<T> x(Tensor<T>{-1, nan, 2, -nan});
+  x.set_requires_grad(true);
+  const Variable<T> y = relu(x);
+  REQUIRE(y.data()(0) == 0);
+  REQUIRE(std::isnan(y.data()(1)));
+  REQUIRE(y.data()(2) == 2);
+  REQUIRE(std::isnan(y.data()(3)));
+  // The gradient is the mask [y > 0]: 0 at a NaN, so backward itself stays finite.
+  y.backward(Tensor<T>{1, 1, 1, 1});
+  const std::vector<T> expected = {0, 0, 1, 0};
+  for (std::size_t i = 0; i < expected.size(); ++i) REQUIRE(x.grad().data()(i) == expected[i]);
+}
+
 TEST_CASE("clip: lo > hi is rejected with the op name", "[elementwise][errors]") {
   const Var x = vec<float>({1, 2});
   REQUIRE_THROWS_MATCHES(clip(x, 2.0, 1.0), std::invalid_argument,

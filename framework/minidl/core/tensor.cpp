@@ -38,7 +38,7 @@ Tensor<T> zeros_tensor(const Shape& shape) {
 template <typename T>
 Tensor<T> full_tensor(const Shape& shape, T value) {
   Tensor<T> t = Tensor<T>::from_shape(shape);
-  std::fill(t.begin(), t.end(), value);
+  std::fill(t.data(), t.data() + t.size(), value);
   return t;
 }
 

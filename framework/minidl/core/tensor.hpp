@@ -1,6 +1,8 @@
 #pragma once
 // Tensor: the evaluated n-d array every Variable holds. minidl uses xtensor's row-major xarray, so a
 // Tensor is always a materialised buffer, never a lazy expression (those can dangle once stored).
+// Its buffer comes from the tensor-buffer cache (core/buffer_pool.hpp), so a steady-state training
+// step reuses the previous step's blocks instead of calling the system allocator.
 
 #include <cstddef>
 #include <string>
@@ -8,11 +10,29 @@
 
 #include <xtensor/xarray.hpp>
 
+#include "minidl/core/buffer_pool.hpp"
+
+#if defined(XTENSOR_USE_XSIMD)
+namespace xsimd {
+// Pooled blocks are kBufferAlignment-aligned, so xtensor may use aligned SIMD loads and stores on
+// them, as it does for its own aligned allocator.
+template <class T>
+struct allocator_alignment<minidl::pool_detail::PoolAllocator<T>> {
+  using type = aligned_mode;
+};
+}  // namespace xsimd
+#endif
+
 namespace minidl {
 
 /// An evaluated, row-major, dynamically-ranked array of T (float for training, double for checks).
 template <typename T>
-using Tensor = xt::xarray<T, xt::layout_type::row_major>;
+using Tensor = xt::xarray<T, xt::layout_type::row_major, PoolAllocator<T>>;
+
+#if defined(XTENSOR_USE_XSIMD)
+static_assert(kBufferAlignment % XSIMD_DEFAULT_ALIGNMENT == 0,
+              "pooled tensor buffers must satisfy xsimd's aligned loads");
+#endif
 
 /// A tensor shape: one extent per axis. An empty Shape is a scalar (0-d) tensor.
 using Shape = std::vector<std::size_t>;

@@ -91,13 +91,27 @@ Variable<T> sigmoid(const Variable<T>& x) {
 
 template <typename T>
 Variable<T> relu(const Variable<T>& x) {
-  Tensor<T> y = eval_unary(x.data(), [](const auto& v) { return xt::maximum(v, T(0)); });
+  const Tensor<T>& xv = x.data();
+  Tensor<T> y = Tensor<T>::from_shape(xv.shape());
+  const T* px = xv.data();
+  T* py = y.data();
+  // Written as "not <= 0" so a NaN passes through (max(NaN, 0) would quietly turn it into 0 and hide
+  // bad data from every later check).
+  for (std::size_t i = 0, n = xv.size(); i < n; ++i) py[i] = !(px[i] <= T(0)) ? px[i] : T(0);
   // The 0/1 mask is built only when backward actually runs, from the output the node holds anyway
   // (y > 0 exactly where x > 0): nothing extra is allocated in the forward pass or kept alive
   // between forward and backward.
   return record<T>("relu", std::move(y), {x}, [](const Inputs<T>&, const Variable<T>& out, const Variable<T>& gy) {
     const Tensor<T>& yv = out.data();
-    if (!grad_enabled()) return Grads<T>{const_var(yv, xt::where(yv > T(0), gy.data(), T(0)))};
+    if (!grad_enabled()) {
+      // One fused pass: a select per element, which vectorises (xt::where over two tensors does not).
+      Tensor<T> gx = Tensor<T>::from_shape(yv.shape());
+      const T* pyv = yv.data();
+      const T* pg = gy.data().data();
+      T* pgx = gx.data();
+      for (std::size_t i = 0, n = yv.size(); i < n; ++i) pgx[i] = pyv[i] > T(0) ? pg[i] : T(0);
+      return Grads<T>{Variable<T>(std::move(gx))};
+    }
     return Grads<T>{mul(gy, const_var(yv, xt::where(yv > T(0), T(1), T(0))))};
   });
 }

@@ -31,8 +31,9 @@ Variable<T> tanh(const Variable<T>& x);
 template <typename T>
 Variable<T> sigmoid(const Variable<T>& x);
 
-/// y = max(x, 0), any shape. Backward: gy * [x > 0] with a constant 0/1 mask (the derivative at
-/// exactly 0 is taken as 0, as in the book). The mask is built only when backward runs, from the
+/// y = max(x, 0), any shape; a NaN stays NaN (so bad data is not silently zeroed). Backward:
+/// gy * [x > 0] with a constant 0/1 mask (the derivative at exactly 0 is taken as 0, as in the book;
+/// at a NaN it is 0 too). The mask is built only when backward runs, from the
 /// output (y > 0 exactly where x > 0), so the forward pass allocates nothing beyond y.
 template <typename T>
 Variable<T> relu(const Variable<T>& x);

@@ -130,7 +130,7 @@ struct Buffer {
 
 template <typename T>
 struct Workspace {
-  Buffer<T> buffers[2];
+  Buffer<T> buffers[1];  // one per ConvBuffer value
 };
 
 template <typename T>

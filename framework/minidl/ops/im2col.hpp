@@ -48,15 +48,15 @@ void col2im(const T* col, const ConvGeometry& g, T* x);
 
 // ---- the reused workspace -----------------------------------------------------------------------
 
-/// The two scratch buffers conv2d uses: `columns` holds a column matrix (C*FH*FW, N*OH*OW),
-/// `rows` holds an output or upstream gradient in (FN, N*OH*OW) order.
-enum class ConvBuffer { columns = 0, rows = 1 };
+/// The scratch buffers conv2d uses: `columns` holds the column matrix of one sample
+/// (C*FH*FW, OH*OW); the conv kernels work a sample at a time so that it stays in cache.
+enum class ConvBuffer { columns = 0 };
 
 /// A scratch buffer of at least `count` elements, owned by the calling thread.
 ///
 /// Lifetime: the buffer lives until the thread exits or release_conv_workspace() is called. It only
 /// grows (reallocated when a larger size is asked for, never for an equal or smaller one), so a
-/// training loop with fixed shapes allocates it once. Its contents are valid only until the next
+/// training loop with fixed image shapes allocates it once, whatever its batch sizes. Its contents are valid only until the next
 /// conv op on the same thread: no op keeps data in it across calls, which is why conv2d's backward
 /// recomputes im2col instead of reading the forward's columns (another forward may have run since).
 template <typename T>

@@ -1,19 +1,29 @@
 #include "minidl/ops/pooling.hpp"
 
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <memory>
 #include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "minidl/core/buffer_pool.hpp"
 #include "minidl/core/record.hpp"
 #include "minidl/ops/im2col.hpp"
 
 namespace minidl {
 namespace {
 
-using Index = std::shared_ptr<const std::vector<std::size_t>>;
+// Where each output's maximum sits: its offset within its own (n,c) input plane. 32 bits (checked)
+// keep the index half the size of a flat size_t one and let the kernels vectorise alongside float
+// lanes. Shared by a max_pool2d node and its backward ops.
+struct ArgmaxIndex {
+  PooledArray<std::uint32_t> offset;  // one per output element
+  std::size_t out_plane = 0;          // OH*OW: outputs per plane
+  std::size_t in_plane = 0;           // H*W: inputs per plane
+};
+using Index = std::shared_ptr<const ArgmaxIndex>;
 
 ConvGeometry check_pool(const char* op, const Shape& xs, std::size_t ph, std::size_t pw, std::size_t stride,
                         std::size_t pad) {
@@ -48,6 +58,124 @@ void for_each_window(const ConvGeometry& g, Visit&& visit) {
   }
 }
 
+// Max and first argmax of one window, NaN-aware: strictly greater keeps the first maximum; a NaN
+// takes over once and is never replaced. The slow path, used only for windows that hold a NaN or
+// are clipped by padding.
+template <typename T>
+inline void window_max_exact(const T* plane, std::size_t W, std::size_t hb, std::size_t he, std::size_t wb,
+                             std::size_t we, T& out, std::size_t& arg) {
+  std::size_t best = hb * W + wb;  // pad < pool size guarantees a non-empty window
+  T bv = plane[best];
+  for (std::size_t h = hb; h < he; ++h) {
+    for (std::size_t w = wb; w < we; ++w) {
+      const T v = plane[h * W + w];
+      if (v > bv || (std::isnan(v) && !std::isnan(bv))) {
+        bv = v;
+        best = h * W + w;
+      }
+    }
+  }
+  out = bv;
+  arg = best;
+}
+
+// The book's pooling (2x2 windows, stride 2, no padding), one output row at a time: straight loops
+// of selects that the compiler vectorises (the forward is otherwise a branch misprediction per
+// element). Returns false when the row holds a NaN, and the caller redoes it exactly.
+template <typename T>
+inline bool max_pool_row_2x2(const T* r0, std::size_t W, std::size_t OW, std::uint32_t row_offset, T* y,
+                             std::uint32_t* index) {
+  const T* r1 = r0 + W;
+  unsigned nan = 0;
+  if (!index) {
+    for (std::size_t ow = 0; ow < OW; ++ow) {
+      const T a = r0[2 * ow], b = r0[2 * ow + 1], c = r1[2 * ow], d = r1[2 * ow + 1];
+      T m = a;
+      m = b > m ? b : m;
+      m = c > m ? c : m;
+      m = d > m ? d : m;
+      nan |= unsigned(a != a) | unsigned(b != b) | unsigned(c != c) | unsigned(d != d);
+      y[ow] = m;
+    }
+    return nan == 0;
+  }
+  for (std::size_t ow = 0; ow < OW; ++ow) {
+    const T a = r0[2 * ow], b = r0[2 * ow + 1], c = r1[2 * ow], d = r1[2 * ow + 1];
+    // Same order as window_max_exact: a, b, c, d, strictly greater wins.
+    const std::uint32_t left = row_offset + 2 * static_cast<std::uint32_t>(ow);
+    const std::uint32_t below = left + static_cast<std::uint32_t>(W);
+    std::uint32_t at = left;
+    T m = a;
+    at = b > m ? left + 1 : at;
+    m = b > m ? b : m;
+    at = c > m ? below : at;
+    m = c > m ? c : m;
+    at = d > m ? below + 1 : at;
+    m = d > m ? d : m;
+    nan |= unsigned(a != a) | unsigned(b != b) | unsigned(c != c) | unsigned(d != d);
+    y[ow] = m;
+    index[ow] = at;
+  }
+  return nan == 0;
+}
+
+// y = max over each window, index = flat x position of each maximum (nullptr: not wanted).
+// Windows that lie wholly inside the input take a branch-free select per element (data-dependent
+// branches mispredict about half the time on real activations) and only fall back to the exact
+// NaN-aware loop when a NaN is seen, so the result is always what window_max_exact gives.
+template <typename T>
+void max_pool_kernel(const T* x, const ConvGeometry& g, T* y, std::uint32_t* index) {
+  const std::size_t HW = g.H * g.W, OHW = g.OH * g.OW;
+  const std::size_t planes = g.N * g.C;
+  const std::ptrdiff_t pad = static_cast<std::ptrdiff_t>(g.pad);
+  const bool book_window = g.FH == 2 && g.FW == 2 && g.stride == 2 && g.pad == 0;
+  for (std::size_t pl = 0; pl < planes; ++pl) {
+    const T* plane = x + pl * HW;
+    T* yp = y + pl * OHW;
+    std::uint32_t* ip = index ? index + pl * OHW : nullptr;
+    for (std::size_t oh = 0; oh < g.OH; ++oh) {
+      if (book_window && max_pool_row_2x2(plane + 2 * oh * g.W, g.W, g.OW, static_cast<std::uint32_t>(2 * oh * g.W),
+                                          yp + oh * g.OW, ip ? ip + oh * g.OW : nullptr)) {
+        continue;
+      }
+      const std::ptrdiff_t h0 = static_cast<std::ptrdiff_t>(oh * g.stride) - pad;
+      const std::size_t hb = static_cast<std::size_t>(std::max<std::ptrdiff_t>(h0, 0));
+      const std::size_t he = static_cast<std::size_t>(
+          std::min<std::ptrdiff_t>(h0 + static_cast<std::ptrdiff_t>(g.FH), static_cast<std::ptrdiff_t>(g.H)));
+      const bool rows_inside = he - hb == g.FH;
+      for (std::size_t ow = 0; ow < g.OW; ++ow) {
+        const std::ptrdiff_t w0 = static_cast<std::ptrdiff_t>(ow * g.stride) - pad;
+        const std::size_t wb = static_cast<std::size_t>(std::max<std::ptrdiff_t>(w0, 0));
+        const std::size_t we = static_cast<std::size_t>(
+            std::min<std::ptrdiff_t>(w0 + static_cast<std::ptrdiff_t>(g.FW), static_cast<std::ptrdiff_t>(g.W)));
+        T bv;
+        std::size_t best;
+        bool exact = !rows_inside || we - wb != g.FW;
+        if (!exact) {
+          const std::size_t start = hb * g.W + wb;
+          best = start;
+          bv = plane[start];
+          bool nan = bv != bv;
+          for (std::size_t fh = 0; fh < g.FH; ++fh) {
+            const std::size_t row = start + fh * g.W;
+            for (std::size_t fw = 0; fw < g.FW; ++fw) {
+              const T v = plane[row + fw];
+              const bool greater = v > bv;
+              bv = greater ? v : bv;
+              best = greater ? row + fw : best;
+              nan |= v != v;
+            }
+          }
+          exact = nan;
+        }
+        if (exact) window_max_exact(plane, g.W, hb, he, wb, we, bv, best);
+        yp[oh * g.OW + ow] = bv;
+        if (ip) ip[oh * g.OW + ow] = static_cast<std::uint32_t>(best);
+      }
+    }
+  }
+}
+
 // y[k] = x[idx[k]] (output shape `shape`); backward scatter_by_index.
 template <typename T>
 Variable<T> gather_by_index(const Variable<T>& x, const Index& idx, const Shape& shape);
@@ -59,8 +187,11 @@ Variable<T> scatter_by_index(const Variable<T>& x, const Index& idx, const Shape
   Tensor<T> y = zeros_tensor<T>(shape);
   const T* px = x.data().data();
   T* py = y.data();
-  const std::vector<std::size_t>& id = *idx;
-  for (std::size_t k = 0; k < id.size(); ++k) py[id[k]] += px[k];
+  const std::uint32_t* off = idx->offset.data();
+  const std::size_t outs = idx->out_plane, ins = idx->in_plane;
+  for (std::size_t base = 0, k = 0; k < idx->offset.size(); base += ins) {
+    for (const std::size_t end = k + outs; k < end; ++k) py[base + off[k]] += px[k];
+  }
   return record<T>("max_pool2d_backward", std::move(y), {x},
                    [idx](const Inputs<T>& in, const Variable<T>&, const Variable<T>& g) {
                      return Grads<T>{gather_by_index(g, idx, in[0].shape())};
@@ -72,8 +203,11 @@ Variable<T> gather_by_index(const Variable<T>& x, const Index& idx, const Shape&
   Tensor<T> y = Tensor<T>::from_shape(shape);
   const T* px = x.data().data();
   T* py = y.data();
-  const std::vector<std::size_t>& id = *idx;
-  for (std::size_t k = 0; k < id.size(); ++k) py[k] = px[id[k]];
+  const std::uint32_t* off = idx->offset.data();
+  const std::size_t outs = idx->out_plane, ins = idx->in_plane;
+  for (std::size_t base = 0, k = 0; k < idx->offset.size(); base += ins) {
+    for (const std::size_t end = k + outs; k < end; ++k) py[k] = px[base + off[k]];
+  }
   return record<T>("max_pool2d_gather", std::move(y), {x},
                    [idx](const Inputs<T>& in, const Variable<T>&, const Variable<T>& g) {
                      return Grads<T>{scatter_by_index(g, idx, in[0].shape())};
@@ -110,30 +244,23 @@ Variable<T> max_pool2d(const Variable<T>& x, std::size_t ph, std::size_t pw, std
   const ConvGeometry g = check_pool("max_pool2d", xs, ph, pw, stride, pad);
   const Shape ys{g.N, g.C, g.OH, g.OW};
   Tensor<T> y = Tensor<T>::from_shape(ys);
+  if (g.H * g.W > std::numeric_limits<std::uint32_t>::max()) {
+    throw std::invalid_argument("max_pool2d: input planes of " + std::to_string(g.H) + "x" + std::to_string(g.W) +
+                                " exceed the 2^32 positions the argmax index holds (input (N,C,H,W)=" + shape_str(xs) +
+                                ")");
+  }
   const bool need_index = will_record<T>({x});
-  std::vector<std::size_t> index(need_index ? shape_size(ys) : 0);
-  const T* px = x.data().data();
-  T* py = y.data();
-  const std::size_t HW = g.H * g.W;
-  for_each_window(g, [&](std::size_t pl, std::size_t p, std::size_t hb, std::size_t he, std::size_t wb, std::size_t we) {
-    const T* plane = px + pl * HW;
-    std::size_t best = hb * g.W + wb;  // pad < pool size guarantees a non-empty window
-    T bv = plane[best];
-    for (std::size_t h = hb; h < he; ++h) {
-      for (std::size_t w = wb; w < we; ++w) {
-        const T v = plane[h * g.W + w];
-        // Strictly greater keeps the first maximum; a NaN takes over once and is never replaced.
-        if (v > bv || (std::isnan(v) && !std::isnan(bv))) {
-          bv = v;
-          best = h * g.W + w;
-        }
-      }
-    }
-    py[p] = bv;
-    if (need_index) index[p] = pl * HW + best;
-  });
+  // Pooled like tensor buffers, so the per-step index costs no system allocation either.
+  std::shared_ptr<ArgmaxIndex> index;
+  if (need_index) {
+    index = std::make_shared<ArgmaxIndex>();
+    index->offset = PooledArray<std::uint32_t>(shape_size(ys));
+    index->out_plane = g.OH * g.OW;
+    index->in_plane = g.H * g.W;
+  }
+  max_pool_kernel(x.data().data(), g, y.data(), need_index ? index->offset.data() : nullptr);
   if (!need_index) return Variable<T>(std::move(y));
-  Index idx = std::make_shared<const std::vector<std::size_t>>(std::move(index));
+  Index idx = std::move(index);
   return record<T>("max_pool2d", std::move(y), {x},
                    [idx](const Inputs<T>& in, const Variable<T>&, const Variable<T>& gy) {
                      return Grads<T>{scatter_by_index(gy, idx, in[0].shape())};
