@@ -36,9 +36,11 @@ class TwoLayerNet : public Module<T> {
   /// but each perturbed loss comes from a cached forward pass (Z1 = x·W1 + b1, A1 = relu(Z1),
   /// Z2 = A1·W2 + b2, per-row loss terms) by updating only what the element touches: one hidden
   /// column for W1/b1, one logit column for W2/b2, and only the rows whose logits change. The cache
-  /// and all arithmetic are in double, also for T = float. Same loss as numerical_gradient_full_forward
-  /// (for T = double they agree to rounding); MNIST-sized it is ~100x faster. Parameters are never
-  /// modified. Throws std::domain_error if a perturbed loss is not finite.
+  /// and all arithmetic are in double, also for T = float (whose full-forward loss, evaluated in
+  /// float, puts ~1e-3 of round-off noise into the gradient). Same loss as numerical_gradient_full_forward
+  /// (for T = double they agree to rounding, ~1e-12); for 784-50-10 on 100 MNIST images it takes
+  /// ~0.1-0.2 s instead of ~16 s. Parameters are never modified. Throws std::invalid_argument for
+  /// bad shapes or labels (as loss() does), std::domain_error if a perturbed loss is not finite.
   GradMap<T> numerical_gradient(const Variable<T>& x, const std::vector<std::size_t>& labels, double h = 1e-4);
   /// The book's literal chapter-4 algorithm: for every parameter element, set it to θ ± h in place
   /// and run two full forward passes of loss() (slow: 79,520 forward passes for 784-50-10). Values
