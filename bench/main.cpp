@@ -3,6 +3,7 @@
 //   build/minidl_bench                       # all workloads, 1 OpenBLAS thread
 //   build/minidl_bench --workloads W1,W2 --threads 2 --repeats 7
 //   build/minidl_bench --quick               # a fast smoke run (fewer steps and repeats)
+//   build/minidl_bench --workloads W4 --w4-full   # also time the book's full-forward numerical gradient
 //
 // Prints one JSON line per workload as it finishes, then a table. Run from the repository root (or
 // pass --data) so that data/mnist is found.
@@ -50,6 +51,7 @@ struct Config {
   std::string workloads = "W1,W2,W3,W4";
   std::string data_dir = "data/mnist";
   bool quick = false;
+  bool w4_full = false;  // also time numerical_gradient_full_forward once (~16 s)
 };
 
 /// One workload's results; fields left at 0 are not printed.
@@ -66,6 +68,8 @@ struct Result {
   double page_faults_per_step = 0;       // minor page faults (fresh memory touched) per step
   double peak_rss_mib = 0;
   bench::Stats backprop;        // W4 only: the backprop gradient
+  bench::Stats full_forward;    // W4 with --w4-full: the book's full-forward numerical gradient
+  double max_diff_full = -1;    // W4 with --w4-full: max |incremental − full-forward|
 };
 
 long minor_page_faults() {
@@ -94,6 +98,10 @@ void print_json(const Result& r, int threads) {
   if (r.name == "W4") {
     o << ",\"numerical_s\":" << stats_json(r.step, 1) << ",\"backprop_ms\":" << stats_json(r.backprop, 1e3)
       << ",\"ratio_numerical_over_backprop\":" << r.step.median / r.backprop.median;
+    if (r.full_forward.runs > 0) {
+      o << ",\"full_forward_s\":" << stats_json(r.full_forward, 1)
+        << ",\"max_abs_incremental_minus_full\":" << r.max_diff_full;
+    }
   } else {
     o << ",\"steps_per_run\":" << r.steps_per_run << ",\"step_ms\":" << stats_json(r.step, 1e3)
       << ",\"gemm_only_ms\":" << stats_json(r.gemm, 1e3) << ",\"gemm_gflops\":" << r.gemm_gflops
@@ -197,7 +205,7 @@ Result run_conv(const MnistData& mnist, std::size_t steps, std::size_t warmup, s
   return r;
 }
 
-Result run_gradients(const MnistData& mnist, std::size_t repeats) {
+Result run_gradients(const MnistData& mnist, std::size_t repeats, bool full_forward) {
   Result r;
   r.name = "W4";
   r.what = "TwoLayerNet 784-50-10 numerical vs backprop gradient";
@@ -221,6 +229,19 @@ Result run_gradients(const MnistData& mnist, std::size_t repeats) {
     for (std::size_t i = 0; i < g.size(); ++i) worst = std::max(worst, std::abs(g.data()[i] - b.data()[i]));
   }
   std::cout << "  W4 check: max |numerical - backprop| = " << worst << "\n";
+  if (full_forward) {
+    // The book's algorithm, once: two full forward passes per parameter element.
+    models::GradMap<double> full;
+    r.full_forward = bench::time_runs([&] { full = net.numerical_gradient_full_forward(x, labels); }, 0, 1, 1);
+    r.max_diff_full = 0;
+    for (const auto& [key, g] : numerical) {
+      const auto& f = full.at(key);
+      for (std::size_t i = 0; i < g.size(); ++i)
+        r.max_diff_full = std::max(r.max_diff_full, std::abs(g.data()[i] - f.data()[i]));
+    }
+    std::cout << "  W4 full-forward numerical gradient " << r.full_forward.median
+              << " s; max |incremental - full-forward| = " << r.max_diff_full << "\n";
+  }
   return r;
 }
 
@@ -243,6 +264,10 @@ void print_table(const std::vector<Result>& results, int threads) {
                 << fmt(r.step.max, 2) << "], backprop " << fmt(r.backprop.median * 1e3) << " ms ["
                 << fmt(r.backprop.min * 1e3) << ", " << fmt(r.backprop.max * 1e3) << "], ratio "
                 << fmt(r.step.median / r.backprop.median, 0) << "x (float64)\n";
+      if (r.full_forward.runs > 0) {
+        std::cout << "    full-forward numerical (the book's algorithm, 1 run) " << fmt(r.full_forward.median, 2)
+                  << " s, max |incremental - full| " << r.max_diff_full << "\n";
+      }
       continue;
     }
     std::cout << std::right << std::setw(22)
@@ -314,7 +339,7 @@ int run(const Config& cfg) {
     print_json(results.back(), cfg.threads);
   }
   if (wanted.count("W4")) {
-    results.push_back(run_gradients(mnist, cfg.quick ? 1 : std::min<std::size_t>(reps, 3)));
+    results.push_back(run_gradients(mnist, cfg.quick ? 1 : std::min<std::size_t>(reps, 3), cfg.w4_full));
     print_json(results.back(), cfg.threads);
   }
   print_table(results, cfg.threads);
@@ -334,6 +359,8 @@ int main(int argc, char** argv) {
   app.add_option("--workloads", cfg.workloads, "comma-separated subset of W1,W2,W3,W4")->capture_default_str();
   app.add_option("--data", cfg.data_dir, "directory with the MNIST IDX files")->capture_default_str();
   app.add_flag("--quick", cfg.quick, "fewer steps and at most 3 repeats (smoke run)");
+  app.add_flag("--w4-full", cfg.w4_full,
+               "W4: also time the book's full-forward numerical gradient once and compare it (~16 s)");
   CLI11_PARSE(app, argc, argv);
   try {
     return run(cfg);

@@ -38,7 +38,8 @@ std::vector<std::pair<std::string, Variable<T>>> TwoLayerNet<T>::book_params() c
 }
 
 template <typename T>
-GradMap<T> TwoLayerNet<T>::numerical_gradient(const Variable<T>& x, const std::vector<std::size_t>& labels, double h) {
+GradMap<T> TwoLayerNet<T>::numerical_gradient_full_forward(const Variable<T>& x, const std::vector<std::size_t>& labels,
+                                                          double h) {
   NoGradGuard no_grad;  // only values are needed: recording a graph per probe would waste time
   GradMap<T> grads;
   for (const auto& [name, p] : book_params()) {

@@ -31,9 +31,22 @@ class TwoLayerNet : public Module<T> {
   Variable<T> loss(const Variable<T>& x, const std::vector<std::size_t>& labels);
   /// Fraction of rows of x classified correctly (evaluated without recording a graph).
   double accuracy(const Variable<T>& x, const std::vector<std::size_t>& labels);
-  /// The chapter-4 gradient: central differences of loss() over every parameter element (slow:
-  /// two forward passes per element). Values are restored afterwards.
+  /// The chapter-4 gradient, computed incrementally: for every parameter element θ it still forms
+  /// loss(θ+h) and loss(θ−h) (perturbed value static_cast<T>(θ ± h)) and returns (plus−minus)/(2h),
+  /// but each perturbed loss comes from a cached forward pass (Z1 = x·W1 + b1, A1 = relu(Z1),
+  /// Z2 = A1·W2 + b2, per-row loss terms) by updating only what the element touches: one hidden
+  /// column for W1/b1, one logit column for W2/b2, and only the rows whose logits change. The cache
+  /// and all arithmetic are in double, also for T = float (whose full-forward loss, evaluated in
+  /// float, puts ~1e-3 of round-off noise into the gradient). Same loss as numerical_gradient_full_forward
+  /// (for T = double they agree to rounding, ~1e-12); for 784-50-10 on 100 MNIST images it takes
+  /// ~0.1-0.2 s instead of ~16 s. Parameters are never modified. Throws std::invalid_argument for
+  /// bad shapes or labels (as loss() does), std::domain_error if a perturbed loss is not finite.
   GradMap<T> numerical_gradient(const Variable<T>& x, const std::vector<std::size_t>& labels, double h = 1e-4);
+  /// The book's literal chapter-4 algorithm: for every parameter element, set it to θ ± h in place
+  /// and run two full forward passes of loss() (slow: 79,520 forward passes for 784-50-10). Values
+  /// are restored afterwards. Kept to compare against numerical_gradient.
+  GradMap<T> numerical_gradient_full_forward(const Variable<T>& x, const std::vector<std::size_t>& labels,
+                                             double h = 1e-4);
   /// The chapter-5 gradient: one forward and one backward pass.
   GradMap<T> gradient(const Variable<T>& x, const std::vector<std::size_t>& labels);
 
