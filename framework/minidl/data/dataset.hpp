@@ -85,7 +85,6 @@ class ByteImageDataset : public Dataset<T> {
   std::shared_ptr<const ByteImageSet> images_;
   ImageFormat format_;
   Shape shape_;
-  T table_[256];  // byte -> value; division precomputed once, exact like numpy's x / 255.0
 };
 
 /// A Dataset over in-memory features (N, ...) and class labels, e.g. a synthetic or preprocessed set.
