@@ -101,17 +101,19 @@ inline bool max_pool_row_2x2(const T* r0, std::size_t W, std::size_t OW, std::ui
   }
   for (std::size_t ow = 0; ow < OW; ++ow) {
     const T a = r0[2 * ow], b = r0[2 * ow + 1], c = r1[2 * ow], d = r1[2 * ow + 1];
-    // Same order as window_max_exact: a, b, c, d, strictly greater wins.
+    T m = a;
+    m = b > m ? b : m;
+    m = c > m ? c : m;
+    m = d > m ? d : m;
+    // Without NaNs, "strictly greater wins" (window_max_exact's rule) picks the first element equal
+    // to the maximum: found by equality tests in reverse order, which vectorise alongside the max
+    // (a running index select does not).
     const std::uint32_t left = row_offset + 2 * static_cast<std::uint32_t>(ow);
     const std::uint32_t below = left + static_cast<std::uint32_t>(W);
-    std::uint32_t at = left;
-    T m = a;
-    at = b > m ? left + 1 : at;
-    m = b > m ? b : m;
-    at = c > m ? below : at;
-    m = c > m ? c : m;
-    at = d > m ? below + 1 : at;
-    m = d > m ? d : m;
+    std::uint32_t at = below + 1;
+    at = c == m ? below : at;
+    at = b == m ? left + 1 : at;
+    at = a == m ? left : at;
     nan |= unsigned(a != a) | unsigned(b != b) | unsigned(c != c) | unsigned(d != d);
     y[ow] = m;
     index[ow] = at;
