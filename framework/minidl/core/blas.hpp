@@ -18,8 +18,18 @@ void gemm(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std:
 /// OpenBLAS's build description (names the kernel, e.g. "OpenBLAS 0.3.21 ... Cooperlake").
 std::string config();
 
-/// Sets the number of OpenBLAS threads (1 is often fastest for MNIST-sized products on 2 cores).
+/// Sets the number of OpenBLAS threads. On an idle 2-core machine 2 threads made every training
+/// workload faster (docs/performance.md); on a busy one 1 thread was, because OpenBLAS threads spin
+/// while they wait for a core.
 void set_threads(int threads);
+
+/// The number of cores this process may run on (its CPU affinity; at least 1): the default thread
+/// count of the training programs.
+int available_cores();
+
+/// A warning to print when `threads` BLAS threads would share the cores with other busy work (the
+/// 1-minute load average says so), else "". The training programs show it at start-up.
+std::string oversubscription_warning(int threads);
 
 /// The number of threads OpenBLAS will use.
 int threads();
