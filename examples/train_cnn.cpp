@@ -45,7 +45,7 @@ struct Config {
   std::uint64_t seed = 42;
   std::string data_dir = "data/mnist";
   std::string out_dir;                         // default runs/mnist_<model>
-  int threads = 0;  // OpenBLAS threads; 0: one per available core (fastest on an idle machine)
+  int threads = 0;  // OpenBLAS threads; 0: one per idle core (blas::auto_threads)
   std::size_t train_limit = 0;                 // use only the first N training images (0 = all)
   std::size_t test_limit = 0;                  // use only the first N test images (0 = all)
   double min_test_accuracy = -1;               // exit with status 3 if the final test accuracy is lower
@@ -85,9 +85,11 @@ std::shared_ptr<Sequential<float>> build(const std::string& name, Generator& gen
 }
 
 int run(Config cfg) {
-  const int threads = cfg.threads > 0 ? cfg.threads : blas::available_cores();
+  const int threads = cfg.threads > 0 ? cfg.threads : blas::auto_threads();
   blas::set_threads(threads);
-  if (const std::string note = blas::oversubscription_warning(threads); !note.empty()) std::cerr << note << "\n";
+  if (cfg.threads > 0) {
+    if (const std::string note = blas::oversubscription_warning(threads); !note.empty()) std::cerr << note << "\n";
+  }
   if (cfg.out_dir.empty()) cfg.out_dir = "runs/mnist_" + cfg.model;
   const auto wall_start = std::chrono::steady_clock::now();
 
@@ -111,7 +113,8 @@ int run(Config cfg) {
   std::cout << "minidl train_cnn: " << model->describe() << " (" << model->num_parameters() << " parameters), "
             << train_set.size() << " train / " << test_set.size() << " test images\n"
             << "  batch " << cfg.batch_size << ", " << cfg.optimizer << " lr " << optimizer->lr() << ", " << cfg.epochs
-            << " epochs of " << per_epoch << " steps, seed " << cfg.seed << ", " << threads << " BLAS thread(s)\n";
+            << " epochs of " << per_epoch << " steps, seed " << cfg.seed << ", " << threads << " BLAS thread(s)"
+            << (cfg.threads == 0 ? " (one per idle core)" : "") << "\n";
   model->print(std::cout, 2);
   std::cout << std::endl;
 
@@ -203,7 +206,7 @@ int main(int argc, char** argv) {
   app.add_option("--seed", cfg.seed, "seed for initialisation, shuffling and dropout")->capture_default_str();
   app.add_option("--data", cfg.data_dir, "directory with the MNIST IDX files (plain or .gz)")->capture_default_str();
   app.add_option("--out", cfg.out_dir, "output directory (default runs/mnist_<model>)");
-  app.add_option("--threads", cfg.threads, "OpenBLAS threads (0: one per available core)")
+  app.add_option("--threads", cfg.threads, "OpenBLAS threads (0: one per idle core, measured at start; pass a number for bit-reproducible runs)")
       ->capture_default_str()
       ->check(CLI::Range(0, 64));
   app.add_option("--train-limit", cfg.train_limit, "use only the first N training images");

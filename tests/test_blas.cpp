@@ -2,6 +2,13 @@
 // wrapper computes every transpose combination correctly.
 #include <catch2/catch.hpp>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <string>
+#include <thread>
+
 #include <minidl/core/blas.hpp>
 #include <minidl/minidl.hpp>
 
@@ -30,4 +37,35 @@ TEMPLATE_TEST_CASE("blas::gemm honours both transpose flags and beta", "[blas]",
       }
     }
   }
+}
+
+TEST_CASE("blas: thread defaults never ask for more threads than idle cores", "[blas][threads]") {
+  const int cores = blas::available_cores();
+  REQUIRE(cores >= 1);
+  const int idle = blas::idle_cores(50);
+  REQUIRE(idle >= 0);
+  REQUIRE(idle <= cores);
+  const int chosen = blas::auto_threads();
+  REQUIRE(chosen >= 1);
+  REQUIRE(chosen <= cores);
+  REQUIRE(blas::oversubscription_warning(1).empty());
+
+  // Another process spinning through the whole sample keeps one core busy: it cannot count as
+  // idle, and asking for a thread on every core must then produce the note. (Our own threads count
+  // as idle on purpose: they are OpenBLAS's workers, not competition.)
+  const pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    const auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(700);
+    volatile unsigned long long n = 0;
+    while (std::chrono::steady_clock::now() < end) n = n + 1;
+    _exit(0);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  const int idle_while_busy = blas::idle_cores(200);
+  const std::string note = cores > 1 ? blas::oversubscription_warning(cores) : std::string("n/a");
+  int status = 0;
+  waitpid(child, &status, 0);
+  REQUIRE(idle_while_busy <= cores - 1);
+  if (cores > 1) REQUIRE_THAT(note, Catch::Contains("OpenBLAS threads but only"));
 }

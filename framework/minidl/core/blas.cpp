@@ -4,7 +4,10 @@
 #include <sched.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
+#include <fstream>
+#include <string>
 #include <sstream>
 #include <thread>
 
@@ -46,16 +49,69 @@ int available_cores() {
   return std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
 }
 
-std::string oversubscription_warning(int threads) {
-  double load[1] = {0};
-  if (threads <= 1 || getloadavg(load, 1) != 1) return "";
+namespace {
+
+// Total and idle jiffies of all CPUs, from the first line of /proc/stat; false if unreadable.
+bool cpu_times(unsigned long long& total, unsigned long long& idle) {
+  std::ifstream in("/proc/stat");
+  std::string cpu;
+  if (!(in >> cpu) || cpu != "cpu") return false;
+  unsigned long long v[8] = {0, 0, 0, 0, 0, 0, 0, 0};  // user nice system idle iowait irq softirq steal
+  for (auto& x : v) {
+    if (!(in >> x)) return false;
+  }
+  total = 0;
+  for (auto x : v) total += x;
+  idle = v[3] + v[4];
+  return true;
+}
+
+// CPU jiffies this process has used (all its threads, OpenBLAS's spinning workers included).
+unsigned long long own_time() {
+  std::ifstream in("/proc/self/stat");
+  std::string line;
+  if (!std::getline(in, line)) return 0;
+  // Fields after the parenthesised command name (which may hold spaces): state is field 3, utime
+  // and stime are fields 14 and 15.
+  const std::size_t close = line.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::istringstream rest(line.substr(close + 2));
+  std::string field;
+  unsigned long long utime = 0, stime = 0;
+  for (int f = 3; f <= 15 && rest >> field; ++f) {
+    if (f == 14) utime = std::strtoull(field.c_str(), nullptr, 10);
+    if (f == 15) stime = std::strtoull(field.c_str(), nullptr, 10);
+  }
+  return utime + stime;
+}
+
+}  // namespace
+
+int idle_cores(int sample_ms) {
   const int cores = available_cores();
-  // Load already present beyond what our own threads could leave free: they would wait on a core.
-  if (load[0] + threads <= cores + 0.5) return "";
+  unsigned long long t0 = 0, i0 = 0, t1 = 0, i1 = 0;
+  const unsigned long long own0 = own_time();
+  if (!cpu_times(t0, i0)) return cores;
+  std::this_thread::sleep_for(std::chrono::milliseconds(std::max(sample_ms, 10)));
+  if (!cpu_times(t1, i1) || t1 <= t0) return cores;
+  // Time this process used counts as free: it is our own OpenBLAS workers spinning down, not
+  // competition. /proc/stat counts every CPU of the machine; scale to the cores we may use.
+  const unsigned long long own = own_time() - own0;
+  const double idle_fraction =
+      std::min(1.0, static_cast<double>(i1 - i0 + own) / static_cast<double>(t1 - t0));
+  return std::clamp(static_cast<int>(idle_fraction * cores + 0.5), 0, cores);
+}
+
+int auto_threads() { return std::max(1, idle_cores()); }
+
+std::string oversubscription_warning(int threads) {
+  if (threads <= 1) return "";
+  const int idle = idle_cores();
+  if (threads <= idle) return "";
   std::ostringstream out;
-  out.precision(2);
-  out << "note: load average " << load[0] << " on " << cores << " cores: other work is running, and "
-      << threads << " OpenBLAS threads spin while they wait for a core; --threads 1 may well be faster";
+  out << "note: " << threads << " OpenBLAS threads but only " << idle << " of " << available_cores()
+      << " cores are idle: its threads spin while they wait for a core, so --threads " << std::max(1, idle)
+      << " may well be faster";
   return out.str();
 }
 

@@ -27,8 +27,20 @@ void set_threads(int threads);
 /// count of the training programs.
 int available_cores();
 
-/// A warning to print when `threads` BLAS threads would share the cores with other busy work (the
-/// 1-minute load average says so), else "". The training programs show it at start-up.
+/// How many of the available cores are idle right now: samples the system's CPU counters
+/// (/proc/stat) over `sample_ms` milliseconds and rounds. Returns available_cores() where the
+/// counters cannot be read.
+int idle_cores(int sample_ms = 100);
+
+/// The default BLAS thread count of the training programs: one per idle core, at least 1, so that
+/// OpenBLAS never competes for a busy core (its threads spin while they wait: measured 9x slower
+/// than 1 thread while a build ran on the other core). On an idle 2-core machine this is 2, which
+/// made every training workload faster. Thread counts change GEMM rounding, so runs that must be
+/// bit-reproducible pass an explicit count instead.
+int auto_threads();
+
+/// A warning to print when `threads` BLAS threads would share the cores with other busy work, else
+/// "". The training programs show it at start-up when the user asked for more threads than idle cores.
 std::string oversubscription_warning(int threads);
 
 /// The number of threads OpenBLAS will use.
