@@ -2,6 +2,8 @@
 
 #include <cmath>
 #include <cstdint>
+#include <cstring>
+#include <type_traits>
 #include <limits>
 #include <memory>
 #include <stdexcept>
@@ -79,6 +81,15 @@ inline void window_max_exact(const T* plane, std::size_t W, std::size_t hb, std:
   arg = best;
 }
 
+// The bit pattern of a float or double, for exact, branch-free equality tests.
+template <typename T>
+inline auto bits_of(T v) {
+  std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t> b;
+  static_assert(sizeof(b) == sizeof(T), "float or double only");
+  std::memcpy(&b, &v, sizeof(b));
+  return b;
+}
+
 // The book's pooling (2x2 windows, stride 2, no padding), one output row at a time: straight loops
 // of selects that the compiler vectorises (the forward is otherwise a branch misprediction per
 // element). Returns false when the row holds a NaN, and the caller redoes it exactly.
@@ -106,14 +117,13 @@ inline bool max_pool_row_2x2(const T* r0, std::size_t W, std::size_t OW, std::ui
     m = c > m ? c : m;
     m = d > m ? d : m;
     // Without NaNs, "strictly greater wins" (window_max_exact's rule) picks the first element equal
-    // to the maximum: found by equality tests in reverse order, which vectorise alongside the max
-    // (a running index select does not).
-    const std::uint32_t left = row_offset + 2 * static_cast<std::uint32_t>(ow);
-    const std::uint32_t below = left + static_cast<std::uint32_t>(W);
-    std::uint32_t at = below + 1;
-    at = c == m ? below : at;
-    at = b == m ? left + 1 : at;
-    at = a == m ? left : at;
+    // to the maximum, and that element has m's exact bits (earlier ones are smaller). Its position
+    // k in a, b, c, d is plain integer arithmetic on the three equality tests: no selects, so the
+    // loop vectorises and its scalar tail does not branch.
+    const auto mb = bits_of(m);
+    const std::uint32_t na = bits_of(a) != mb, nb = bits_of(b) != mb, nc = bits_of(c) != mb;
+    const std::uint32_t k = na + na * nb + na * nb * nc;
+    const std::uint32_t at = row_offset + 2 * static_cast<std::uint32_t>(ow) + (k & 1u) + (k >> 1) * static_cast<std::uint32_t>(W);
     nan |= unsigned(a != a) | unsigned(b != b) | unsigned(c != c) | unsigned(d != d);
     y[ow] = m;
     index[ow] = at;
