@@ -17,8 +17,12 @@ SimpleConvNet<T>::SimpleConvNet(Generator& gen, const SimpleConvNetConfig& c) : 
   const std::size_t pooled = c.filter_num * (oh / 2) * (ow / 2);  // the book's pool_output_size
   this->add(std::make_shared<Conv2d<T>>(c.channels, c.filter_num, c.filter_size, gen, c.stride, c.pad, c.init, c.stddev),
             "conv1");
-  this->add(std::make_shared<ReLU<T>>(), "relu1");
+  // The book applies Relu, then Pooling. Max-pooling and ReLU commute exactly: relu(max(window)) =
+  // max(relu(window)), and the gradient reaches the same element (the window's first maximum, and
+  // only when that maximum is positive) with the same value. Pooling first lets ReLU touch the
+  // pooled map, a quarter of the conv output: two full passes over the largest activation saved.
   this->add(std::make_shared<MaxPool2d<T>>(2, 2, 2), "pool1");
+  this->add(std::make_shared<ReLU<T>>(), "relu1");
   this->add(std::make_shared<Flatten<T>>(1), "flatten");
   this->add(std::make_shared<Linear<T>>(pooled, c.hidden, gen, c.init, c.stddev), "fc1");
   this->add(std::make_shared<ReLU<T>>(), "relu2");

@@ -22,8 +22,10 @@ struct SimpleConvNetConfig {
   double stddev = 0.01;       ///< for Init::Normal
 };
 
-/// conv1 (FN filters, FHxFW) -> relu1 -> pool1 (max 2x2 stride 2) -> fc1 (-> hidden) -> relu2 ->
-/// fc2 (-> classes), i.e. the book's Convolution, Relu, Pooling, Affine, Relu, Affine.
+/// conv1 (FN filters, FHxFW) -> pool1 (max 2x2 stride 2) -> relu1 -> fc1 (-> hidden) -> relu2 ->
+/// fc2 (-> classes): the book's Convolution, Relu, Pooling, Affine, Relu, Affine, with Relu and
+/// Pooling swapped, which gives exactly the same values and gradients (max and ReLU commute) and
+/// runs ReLU on a quarter of the data.
 /// Input (N,C,H,W), output logits (N,classes). Parameters are named conv1.W, conv1.b, fc1.W, ...
 template <typename T>
 class SimpleConvNet : public Sequential<T> {

@@ -64,6 +64,54 @@ TEST_CASE("SimpleConvNet: the book's layers and parameter shapes", "[models][cnn
   REQUIRE_THROWS_AS(models::SimpleConvNet<float>(gen, tiny), std::invalid_argument);
 }
 
+TEMPLATE_TEST_CASE("SimpleConvNet: pooling before ReLU gives exactly the book's Relu-then-Pooling values and gradients",
+                   "[models][cnn]", float, double) {
+  using T = TestType;
+  Generator gen(9);
+  models::SimpleConvNetConfig c;
+  c.height = c.width = 10;
+  c.filter_num = 4;
+  c.filter_size = 3;
+  c.hidden = 8;
+  models::SimpleConvNet<T> net(gen, c);
+  // The book's order, sharing the very same parameter Variables.
+  const auto params = net.named_parameters();
+  auto param = [&](const std::string& name) {
+    for (const auto& [n, p] : params)
+      if (n == name) return p;
+    FAIL("no parameter " << name);
+    return Variable<T>();
+  };
+  auto book = [&](const Variable<T>& x) {
+    auto h = max_pool2d(relu(conv2d(x, param("conv1.W"), param("conv1.b"), 1, 0)), 2, 2, 2);
+    h = relu(linear(flatten(h, 1), param("fc1.W"), param("fc1.b")));
+    return linear(h, param("fc2.W"), param("fc2.b"));
+  };
+  Tensor<T> xt = randn_tensor<T>({3, 1, 10, 10}, gen);
+  // Windows whose maximum is negative or exactly 0, and ties at the maximum, in the conv output.
+  for (std::size_t i = 0; i < 20; ++i) xt.data()[i] = T(0);
+  for (std::size_t i = 100; i < 130; ++i) xt.data()[i] = T(-1);
+  const std::vector<std::size_t> labels{1, 7, 3};
+
+  auto grads_of = [&](auto&& forward) {
+    for (const auto& [n, p] : params) p.clear_grad();
+    Variable<T> x(xt);
+    Variable<T> logits = forward(x);
+    softmax_cross_entropy(logits, labels).backward();
+    std::vector<Tensor<T>> out{logits.data()};
+    for (const auto& [n, p] : params) out.push_back(p.grad().data());
+    return out;
+  };
+  const auto ours = grads_of([&](const Variable<T>& x) { return net(x); });
+  const auto theirs = grads_of(book);
+  REQUIRE(ours.size() == theirs.size());
+  for (std::size_t k = 0; k < ours.size(); ++k) {
+    INFO("tensor " << k << " (0: logits, then the parameter gradients in order)");
+    REQUIRE(ours[k].size() == theirs[k].size());
+    for (std::size_t i = 0; i < ours[k].size(); ++i) REQUIRE(ours[k].data()[i] == theirs[k].data()[i]);
+  }
+}
+
 TEST_CASE("SimpleConvNet: float64 gradcheck through the whole network", "[models][cnn][gradcheck]") {
   Generator gen(2);
   models::SimpleConvNetConfig c;
