@@ -61,7 +61,7 @@ struct Config {
   double weight_init_std = 0.01;             // used by --init std
   std::string data_dir = "data/mnist";
   std::string out_dir = "runs/mnist_mlp";
-  int threads = 0;  // OpenBLAS threads; 0: one per idle core (blas::auto_threads)
+  int threads = 0;  // OpenBLAS threads; 0: one per idle core (blas::apply_threads)
   std::size_t train_limit = 0;               // use only the first N training images (0 = all)
   std::size_t test_limit = 0;
   double min_test_accuracy = -1;             // exit with status 3 if the final test accuracy is lower
@@ -103,11 +103,8 @@ void make_dirs(const std::string& path) {
 }
 
 int run(const Config& cfg) {
-  const int threads = cfg.threads > 0 ? cfg.threads : blas::auto_threads();
-  blas::set_threads(threads);
-  if (cfg.threads > 0) {
-    if (const std::string note = blas::oversubscription_warning(threads); !note.empty()) std::cerr << note << "\n";
-  }
+  const blas::ThreadChoice threads = blas::apply_threads(cfg.threads);
+  if (!threads.note.empty()) std::cerr << threads.note << "\n";
   const auto wall_start = std::chrono::steady_clock::now();
 
   MnistData mnist = load_mnist(cfg.data_dir);
@@ -150,8 +147,8 @@ int run(const Config& cfg) {
             << train_set.size() << " train / " << test_set.size() << " test images\n"
             << "  batch " << cfg.batch_size << ", " << (cfg.optimizer == "sgd" ? "SGD" : cfg.optimizer) << " lr " << lr
             << extras.str() << ", " << cfg.sampler << " sampling, " << total_steps << " steps (" << epochs
-            << " epochs of " << per_epoch << "), seed " << cfg.seed << ", init " << cfg.init << ", " << threads
-            << " BLAS thread(s)" << (cfg.threads == 0 ? " (one per idle core)" : "") << "\n";
+            << " epochs of " << per_epoch << "), seed " << cfg.seed << ", init " << cfg.init << ", "
+            << threads.label() << "\n";
 
   make_dirs(cfg.out_dir);
   Trainer<float> trainer(model, *optimizer, train_set, &test_set, opt);

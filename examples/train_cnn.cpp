@@ -45,7 +45,7 @@ struct Config {
   std::uint64_t seed = 42;
   std::string data_dir = "data/mnist";
   std::string out_dir;                         // default runs/mnist_<model>
-  int threads = 0;  // OpenBLAS threads; 0: one per idle core (blas::auto_threads)
+  int threads = 0;  // OpenBLAS threads; 0: one per idle core (blas::apply_threads)
   std::size_t train_limit = 0;                 // use only the first N training images (0 = all)
   std::size_t test_limit = 0;                  // use only the first N test images (0 = all)
   double min_test_accuracy = -1;               // exit with status 3 if the final test accuracy is lower
@@ -85,11 +85,8 @@ std::shared_ptr<Sequential<float>> build(const std::string& name, Generator& gen
 }
 
 int run(Config cfg) {
-  const int threads = cfg.threads > 0 ? cfg.threads : blas::auto_threads();
-  blas::set_threads(threads);
-  if (cfg.threads > 0) {
-    if (const std::string note = blas::oversubscription_warning(threads); !note.empty()) std::cerr << note << "\n";
-  }
+  const blas::ThreadChoice threads = blas::apply_threads(cfg.threads);
+  if (!threads.note.empty()) std::cerr << threads.note << "\n";
   if (cfg.out_dir.empty()) cfg.out_dir = "runs/mnist_" + cfg.model;
   const auto wall_start = std::chrono::steady_clock::now();
 
@@ -113,8 +110,7 @@ int run(Config cfg) {
   std::cout << "minidl train_cnn: " << model->describe() << " (" << model->num_parameters() << " parameters), "
             << train_set.size() << " train / " << test_set.size() << " test images\n"
             << "  batch " << cfg.batch_size << ", " << cfg.optimizer << " lr " << optimizer->lr() << ", " << cfg.epochs
-            << " epochs of " << per_epoch << " steps, seed " << cfg.seed << ", " << threads << " BLAS thread(s)"
-            << (cfg.threads == 0 ? " (one per idle core)" : "") << "\n";
+            << " epochs of " << per_epoch << " steps, seed " << cfg.seed << ", " << threads.label() << "\n";
   model->print(std::cout, 2);
   std::cout << std::endl;
 
@@ -192,8 +188,8 @@ int run(Config cfg) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  // Multi-megabyte activations (a SimpleConvNet ReLU output is 100x30x24x24 floats = 6.9 MB) are
-  // re-allocated every step: keep them in the heap instead of faulting in fresh mmaps each time.
+  // Tensors come from minidl's buffer cache; this keeps any other multi-megabyte buffer in glibc's
+  // heap too, instead of a fresh mmap faulted in page by page every step.
   keep_large_buffers_in_heap();
   Config cfg;
   CLI::App app{"Train the book's convolutional networks on MNIST with minidl"};

@@ -69,3 +69,22 @@ TEST_CASE("blas: thread defaults never ask for more threads than idle cores", "[
   REQUIRE(idle_while_busy <= cores - 1);
   if (cores > 1) REQUIRE_THAT(note, Catch::Contains("OpenBLAS threads but only"));
 }
+
+TEST_CASE("blas: apply_threads resolves 0 to the idle cores and honours a given count", "[blas][threads]") {
+  const int before = blas::threads();
+  const blas::ThreadChoice given = blas::apply_threads(1);
+  REQUIRE(given.threads == 1);
+  REQUIRE_FALSE(given.automatic);
+  REQUIRE(given.note.empty());  // one thread never oversubscribes
+  REQUIRE(blas::threads() == 1);
+  REQUIRE(given.label() == "1 BLAS thread(s)");
+
+  const blas::ThreadChoice automatic = blas::apply_threads(0);
+  REQUIRE(automatic.automatic);
+  REQUIRE(automatic.threads >= 1);
+  REQUIRE(automatic.threads <= blas::available_cores());
+  REQUIRE(automatic.note.empty());
+  REQUIRE(blas::threads() == automatic.threads);
+  REQUIRE(automatic.label() == std::to_string(automatic.threads) + " BLAS thread(s) (one per idle core)");
+  blas::set_threads(before);
+}

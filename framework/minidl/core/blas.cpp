@@ -115,5 +115,18 @@ std::string oversubscription_warning(int threads) {
   return out.str();
 }
 
+std::string ThreadChoice::label() const {
+  return std::to_string(threads) + " BLAS thread(s)" + (automatic ? " (one per idle core)" : "");
+}
+
+ThreadChoice apply_threads(int requested) {
+  ThreadChoice choice;
+  choice.automatic = requested <= 0;
+  choice.threads = choice.automatic ? auto_threads() : requested;
+  if (!choice.automatic) choice.note = oversubscription_warning(choice.threads);
+  set_threads(choice.threads);
+  return choice;
+}
+
 }  // namespace blas
 }  // namespace minidl

@@ -39,6 +39,19 @@ int idle_cores(int sample_ms = 100);
 /// bit-reproducible pass an explicit count instead.
 int auto_threads();
 
+/// What a program's thread option resolved to (see apply_threads).
+struct ThreadChoice {
+  int threads = 1;         ///< OpenBLAS threads now in use
+  bool automatic = false;  ///< chosen by auto_threads() rather than given
+  std::string note;        ///< oversubscription_warning for a given count, else ""
+  /// "2 BLAS thread(s) (one per idle core)", for a program's start-up line.
+  std::string label() const;
+};
+
+/// Applies a --threads value: 0 picks auto_threads(), any other count is used as given (and gets
+/// oversubscription_warning as its note). Sets OpenBLAS accordingly and returns the choice.
+ThreadChoice apply_threads(int requested);
+
 /// A warning to print when `threads` BLAS threads would share the cores with other busy work, else
 /// "". The training programs show it at start-up when the user asked for more threads than idle cores.
 std::string oversubscription_warning(int threads);

@@ -107,16 +107,14 @@ class PooledArray {
  public:
   /// Room for n values, uninitialised.
   explicit PooledArray(std::size_t n = 0) : n_(n), data_(n ? PoolAllocator<T>().allocate(n) : nullptr) {}
-  ~PooledArray() {
-    if (data_) PoolAllocator<T>().deallocate(data_, n_);
-  }
+  ~PooledArray() { release(); }
   PooledArray(PooledArray&& o) noexcept : n_(o.n_), data_(o.data_) {
     o.n_ = 0;
     o.data_ = nullptr;
   }
   PooledArray& operator=(PooledArray&& o) noexcept {
     if (this != &o) {
-      this->~PooledArray();
+      release();
       n_ = o.n_;
       data_ = o.data_;
       o.n_ = 0;
@@ -135,6 +133,12 @@ class PooledArray {
   const T* data() const { return data_; }
 
  private:
+  void release() noexcept {
+    if (data_) PoolAllocator<T>().deallocate(data_, n_);
+    data_ = nullptr;
+    n_ = 0;
+  }
+
   std::size_t n_ = 0;
   T* data_ = nullptr;
 };
