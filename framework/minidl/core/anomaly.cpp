@@ -95,6 +95,9 @@ class DetectAnomalyGuard::Detector : public OpObserver {
  private:
   template <typename T>
   static void forward(const char* op, const Tensor<T>& out, const std::vector<Variable<T>>& inputs) {
+    // Ops a backward function runs are judged by their result, in backward() below, which names
+    // the op whose gradient it is.
+    if (in_backward_pass()) return;
     const std::size_t i = first_non_finite(out);
     if (i == out.size()) return;
     const Shape s = to_shape(out.shape());

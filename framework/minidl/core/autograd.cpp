@@ -53,6 +53,11 @@ std::vector<Variable<T>> run_backward(const std::vector<Variable<T>>& outputs, c
                                       const std::vector<Variable<T>>* targets) {
   if (create_graph) retain_graph = true;
   GradModeGuard mode(create_graph);
+  // Marks the pass for observers (exception-safe: a throwing backward function must not leave it set).
+  struct BackwardDepth {
+    BackwardDepth() { ++detail::t_backward_depth; }
+    ~BackwardDepth() { --detail::t_backward_depth; }
+  } depth;
 
   std::unordered_map<Node<T>*, Variable<T>> pending;
   std::priority_queue<NodePtr<T>, std::vector<NodePtr<T>>, LaterFirst<T>> queue;

@@ -48,9 +48,15 @@ class OpObserverScope {
   OpObserver* previous_;
 };
 
+/// True while the calling thread runs a backward pass (backward() or grad()). Ops recorded then are
+/// the backward functions' own ops; an observer may want to treat them differently.
+bool in_backward_pass();
+
 namespace detail {
 /// The thread-local pointer behind op_observer(), exposed so record() can test it inline.
 extern thread_local OpObserver* t_op_observer;
+/// The backward-pass nesting depth behind in_backward_pass(); the engine maintains it.
+extern thread_local int t_backward_depth;
 }  // namespace detail
 
 }  // namespace minidl
