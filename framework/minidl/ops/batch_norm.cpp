@@ -119,7 +119,8 @@ Tensor<T> channel_tensor(const std::vector<double>& v) {
 template <typename T>
 Variable<T> batch_norm_backward(const Variable<T>& gy, const Variable<T>& x, const Variable<T>& gamma,
                                 const CachePtr<T>& cache, const Layout& l, double eps,
-                                const std::vector<double>* sums_g = nullptr, const std::vector<double>* sums_gx = nullptr) {
+                                const std::vector<double>* sums_g = nullptr,
+                                const std::vector<double>* sums_gx = nullptr) {
   const T* pgy = gy.data().data();
   const T* ph = cache->xhat.data();
   const T* pg = gamma.data().data();
@@ -268,7 +269,9 @@ Variable<T> batch_norm(const Variable<T>& x, const Variable<T>& gamma, const Var
                      channel_sums(gy.data().data(), saved->xhat.data(), l, sg, sgx);
                      Grads<T> g(3);
                      if (in[0].requires_grad()) g[0] = batch_norm_backward(gy, in[0], in[1], saved, l, eps, &sg, &sgx);
-                     if (in[1].requires_grad()) g[1] = batch_norm_backward_gamma(channel_tensor<T>(sgx), gy, in[0], saved, l, eps);
+                     if (in[1].requires_grad()) {
+                       g[1] = batch_norm_backward_gamma(channel_tensor<T>(sgx), gy, in[0], saved, l, eps);
+                     }
                      if (in[2].requires_grad()) g[2] = batch_norm_backward_beta(channel_tensor<T>(sg), gy);
                      return g;
                    });

@@ -70,7 +70,7 @@ template <typename T>
 Tensor<T> conv_forward(const Tensor<T>& x, const Tensor<T>& w, const T* bias, const ConvGeometry& g) {
   const std::size_t FN = w.shape()[0], CK = g.col_rows(), P = g.OH * g.OW, in_sample = g.C * g.H * g.W;
   const ConvGeometry one = one_sample(g);
-  T* col = conv_workspace<T>(ConvBuffer::columns, CK * P);
+  T* col = conv_workspace<T>(CK * P);
   Tensor<T> y = Tensor<T>::from_shape({g.N, FN, g.OH, g.OW});
   for (std::size_t n = 0; n < g.N; ++n) {
     im2col(x.data() + n * in_sample, one, col);
@@ -94,7 +94,7 @@ template <typename T>
 void weight_grad_kernel(const T* x, const T* gy, const ConvGeometry& g, std::size_t FN, T* gw, T* gb) {
   const std::size_t CK = g.col_rows(), P = g.OH * g.OW, in_sample = g.C * g.H * g.W;
   const ConvGeometry one = one_sample(g);
-  T* col = conv_workspace<T>(ConvBuffer::columns, CK * P);
+  T* col = conv_workspace<T>(CK * P);
   if (g.N == 0 || P == 0) {
     std::fill(gw, gw + FN * CK, T(0));
     if (gb) std::fill(gb, gb + FN, T(0));
@@ -162,13 +162,16 @@ Variable<T> conv2d(const Variable<T>& x, const Variable<T>& W, const Variable<T>
                        Tensor<T> gb = Tensor<T>::from_shape({ws[0]});
                        weight_grad_kernel(in[0].data().data(), gy.data().data(), g, ws[0], gw.data(), gb.data());
                        grads[1] = record<T>("conv2d_backward_weight", std::move(gw), {in[0], gy},
-                                            [stride, pad](const Inputs<T>& wi, const Variable<T>&, const Variable<T>& H) {
+                                            [stride, pad](const Inputs<T>& wi, const Variable<T>&,
+                                                          const Variable<T>& H) {
                                               return weight_grad_backward(wi, H, stride, pad);
                                             });
                        grads[2] = conv2d_backward_bias(gy, std::move(gb));
                        return grads;
                      }
-                     if (in[1].requires_grad()) grads[1] = conv2d_backward_weight(in[0], gy, in[1].shape(), stride, pad);
+                     if (in[1].requires_grad()) {
+                       grads[1] = conv2d_backward_weight(in[0], gy, in[1].shape(), stride, pad);
+                     }
                      if (bias_grad) grads[2] = conv2d_backward_bias(gy);
                      return grads;
                    });
@@ -181,7 +184,7 @@ Variable<T> conv2d_backward_input(const Variable<T>& gy, const Variable<T>& W, c
   check_gy("conv2d_backward_input", gy.shape(), x_shape, ws, g);
   const std::size_t FN = ws[0], CK = g.col_rows(), P = g.OH * g.OW, in_sample = g.C * g.H * g.W;
   const ConvGeometry one = one_sample(g);
-  T* gcol = conv_workspace<T>(ConvBuffer::columns, CK * P);
+  T* gcol = conv_workspace<T>(CK * P);
   Tensor<T> gx = zeros_tensor<T>(x_shape);
   for (std::size_t n = 0; n < g.N; ++n) {
     // gcol (C*FH*FW, P) = Wᵀ (C*FH*FW, FN) · gy_n (FN, P); Wᵀ by flag, not by copy.

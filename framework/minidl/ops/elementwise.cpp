@@ -69,7 +69,8 @@ Variable<T> sigmoid_backward(const Variable<T>& gy, const Variable<T>& y) {
   Tensor<T> gx = const_tensor(yv, gy.data() * yv * (T(1) - yv));
   return record<T>("sigmoid_backward", std::move(gx), {gy, y},
                    [](const Inputs<T>& in, const Variable<T>&, const Variable<T>& G) {
-                     return Grads<T>{sigmoid_backward(G, in[1]), mul(mul(G, in[0]), rsub_scalar(mul_scalar(in[1], 2.0), 1.0))};
+                     const Variable<T> one_minus_2y = rsub_scalar(mul_scalar(in[1], 2.0), 1.0);
+                     return Grads<T>{sigmoid_backward(G, in[1]), mul(mul(G, in[0]), one_minus_2y)};
                    });
 }
 

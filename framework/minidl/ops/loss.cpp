@@ -243,7 +243,9 @@ Variable<T> softmax_cross_entropy_backward(const Variable<T>& gy, const Variable
                      const Variable<T> k = mul_scalar(in[0], inv_n);
                      Grads<T> g(3);
                      if (in[0].requires_grad()) {
-                       g[0] = sum(mul(G, softmax_cross_entropy_backward(scalar_tensor<T>(1.0), in[1], in[2], probs, inv_n)));
+                       const Variable<T> per_unit_gy =
+                           softmax_cross_entropy_backward(scalar_tensor<T>(1.0), in[1], in[2], probs, inv_n);
+                       g[0] = sum(mul(G, per_unit_gy));
                      }
                      if (in[1].requires_grad() || in[2].requires_grad()) {
                        const Variable<T> p = softmax(in[1], -1);

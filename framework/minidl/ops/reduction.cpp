@@ -11,9 +11,6 @@
 #include <xtensor/xreducer.hpp>
 
 #include "minidl/core/record.hpp"
-#include "minidl/ops/arithmetic.hpp"
-#include "minidl/ops/broadcasting.hpp"
-#include "minidl/ops/shape.hpp"
 
 namespace minidl {
 namespace {
