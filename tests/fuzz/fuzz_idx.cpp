@@ -2,7 +2,7 @@
 //
 // Input: one mode byte, then the file. Mode bit 0 set: the file is gzip-compressed here first, so
 // mutations of the IDX content reach the parser behind the gzip layer (mutating compressed bytes
-// mostly breaks the CRC). Bits 1-2 pick the expected magic: none, images, labels, or a wrong one.
+// mostly breaks the CRC). Bits 1-2 pick the expected magic: none, images, labels, or 2-d.
 // Raw gzip files (seeds holding 1f 8b) are still read as given with bit 0 clear.
 // Every input must either read or raise DataError; a read array must match its header.
 
