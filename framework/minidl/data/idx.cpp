@@ -275,10 +275,10 @@ IdxArray parse(ByteSource& src, const std::string& path, std::uint32_t expected_
                    " more bytes after byte offset " + std::to_string(expected_end));
   }
 
-  // A plain file's size was checked above, so its claim is true and is allocated at once. A gzip
-  // stream's decompressed size is unknown until it ends, so the buffer doubles as data actually
-  // arrives (capped by the claim): a lying header costs a small multiple of the bytes really
-  // present (old and new buffer while doubling), never its claim.
+  // A regular plain file's size was checked against the claim above, so the claim is true and is
+  // allocated at once. Otherwise (gzip, a pipe) the size is unknown until the stream ends, so the
+  // buffer doubles as data actually arrives, capped by the claim: a lying header costs a small
+  // multiple of the bytes really present (old and new buffer while doubling), never its claim.
   constexpr std::size_t kFirstGrowth = std::size_t(64) << 10;
   std::size_t have = 0;
   while (have < total) {
