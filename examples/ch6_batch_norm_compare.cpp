@@ -43,7 +43,7 @@ std::vector<double> train_run(double scale, bool batchnorm, const ByteImageDatas
   MultiLayerNetConfig cfg;
   cfg.hidden_sizes = kHidden;
   cfg.activation = Activation::ReLU;
-  cfg.init = Init::Normal;
+  cfg.init = Init::Std;
   cfg.weight_init_std = scale;
   cfg.use_batchnorm = batchnorm;
   Generator gen(seed);

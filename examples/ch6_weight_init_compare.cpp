@@ -60,10 +60,10 @@ int main(int argc, char** argv) {
 
   std::vector<Run> runs;
   for (Activation act : {Activation::Sigmoid, Activation::ReLU}) {
-    for (Init init : {Init::Normal, Init::Xavier, Init::He}) {
+    for (Init init : {Init::Std, Init::Xavier, Init::He}) {
       Run run;
       run.activation = act == Activation::ReLU ? "relu" : "sigmoid";
-      run.init = init == Init::Normal ? "std=0.01" : init_name(init);
+      run.init = init == Init::Std ? "std=0.01" : init_name(init);
       MultiLayerNetConfig cfg;
       cfg.hidden_sizes = kHidden;
       cfg.activation = act;

@@ -18,24 +18,24 @@ DeepConvNet<T>::DeepConvNet(Generator& gen, const DeepConvNetConfig& c) : config
       throw std::invalid_argument("DeepConvNet: input " + std::to_string(c.height) + "x" + std::to_string(c.width) +
                                   " is too small");
     }
-    this->add(std::make_shared<Conv2d<T>>(ch, convs[i].out, 3, gen, 1, convs[i].pad, Init::He), "conv" + k);
-    this->add(std::make_shared<ReLU<T>>(), "relu" + k);
+    this->add("conv" + k, std::make_shared<Conv2d<T>>(ch, convs[i].out, 3, gen, 1, convs[i].pad, Init::He));
+    this->add("relu" + k, std::make_shared<ReLU<T>>());
     ch = convs[i].out;
     h = h + 2 * convs[i].pad - 2;
     w = w + 2 * convs[i].pad - 2;
     if (i % 2 == 1) {
       if (h < 2 || w < 2) throw std::invalid_argument("DeepConvNet: input is too small for three 2x2 poolings");
-      this->add(std::make_shared<MaxPool2d<T>>(2, 2, 2), "pool" + std::to_string(i / 2 + 1));
+      this->add("pool" + std::to_string(i / 2 + 1), std::make_shared<MaxPool2d<T>>(2, 2, 2));
       h /= 2;
       w /= 2;
     }
   }
-  this->add(std::make_shared<Flatten<T>>(1), "flatten");
-  this->add(std::make_shared<Linear<T>>(ch * h * w, c.hidden, gen, Init::He), "fc1");
-  this->add(std::make_shared<ReLU<T>>(), "relu7");
-  this->add(std::make_shared<Dropout<T>>(c.dropout, gen), "dropout1");
-  this->add(std::make_shared<Linear<T>>(c.hidden, c.classes, gen, Init::He), "fc2");
-  this->add(std::make_shared<Dropout<T>>(c.dropout, gen), "dropout2");
+  this->add("flatten", std::make_shared<Flatten<T>>(1));
+  this->add("fc1", std::make_shared<Linear<T>>(ch * h * w, c.hidden, gen, Init::He));
+  this->add("relu7", std::make_shared<ReLU<T>>());
+  this->add("dropout1", std::make_shared<Dropout<T>>(c.dropout, gen));
+  this->add("fc2", std::make_shared<Linear<T>>(c.hidden, c.classes, gen, Init::He));
+  this->add("dropout2", std::make_shared<Dropout<T>>(c.dropout, gen));
 }
 
 template class DeepConvNet<float>;

@@ -10,8 +10,9 @@ MLP<T>::MLP(const std::vector<std::size_t>& sizes, Generator& gen, Activation ac
   if (sizes.size() < 2) throw std::invalid_argument("MLP: needs at least an input and an output size");
   for (std::size_t i = 0; i + 1 < sizes.size(); ++i) {
     if (sizes[i] == 0 || sizes[i + 1] == 0) throw std::invalid_argument("MLP: layer sizes must be positive");
-    this->add(std::make_shared<Linear<T>>(sizes[i], sizes[i + 1], gen, init, stddev), "fc" + std::to_string(i + 1));
-    if (i + 2 < sizes.size()) this->add(make_activation<T>(activation), "act" + std::to_string(i + 1));
+    this->add("fc" + std::to_string(i + 1),
+              std::make_shared<Linear<T>>(sizes[i], sizes[i + 1], gen, init, stddev));
+    if (i + 2 < sizes.size()) this->add("act" + std::to_string(i + 1), make_activation<T>(activation));
   }
 }
 

@@ -14,15 +14,6 @@ namespace minidl::models {
 
 namespace {
 
-const char* activation_name(Activation a) {
-  switch (a) {
-    case Activation::ReLU: return "relu";
-    case Activation::Sigmoid: return "sigmoid";
-    case Activation::Tanh: return "tanh";
-  }
-  return "?";
-}
-
 // Restores a module's train/eval mode when it goes out of scope.
 template <typename T>
 class ModeRestorer {
@@ -116,7 +107,7 @@ std::string MultiLayerNet<T>::describe() const {
   s << "MultiLayerNet(" << config_.input_size;
   for (std::size_t h : config_.hidden_sizes) s << "-" << h;
   s << "-" << config_.output_size << ", " << activation_name(config_.activation) << ", " << init_name(config_.init);
-  if (config_.init == Init::Normal) s << " " << config_.weight_init_std;
+  if (config_.init == Init::Std) s << " " << config_.weight_init_std;
   if (config_.use_batchnorm) s << ", bn";
   if (config_.use_dropout) s << ", dropout " << config_.dropout_ratio;
   if (config_.weight_decay_lambda > 0) s << ", weight decay " << config_.weight_decay_lambda;

@@ -29,8 +29,8 @@ struct MultiLayerNetConfig {
   std::vector<std::size_t> hidden_sizes{100, 100, 100};   ///< One entry per hidden layer (may be empty).
   std::size_t output_size = 10;                           ///< Classes.
   Activation activation = Activation::ReLU;               ///< relu, sigmoid or tanh.
-  Init init = Init::He;                                   ///< std (Init::Normal), Xavier or He.
-  double weight_init_std = 0.01;                          ///< The std used by Init::Normal.
+  Init init = Init::He;                                   ///< std (Init::Std), Xavier or He.
+  double weight_init_std = 0.01;                          ///< The std used by Init::Std.
   double weight_decay_lambda = 0.0;                       ///< λ of the ½λΣ‖W‖² term in loss().
   bool use_batchnorm = false;                             ///< BatchNorm after each hidden Affine.
   bool use_dropout = false;                               ///< Dropout after each hidden activation.

@@ -19,7 +19,7 @@ struct SimpleConvNetConfig {
   std::size_t hidden = 100;                           ///< width of the hidden affine layer
   std::size_t classes = 10;
   Init init = Init::He;       ///< the book uses Normal with std 0.01; He trains as well or better
-  double stddev = 0.01;       ///< for Init::Normal
+  double stddev = 0.01;       ///< for Init::Std
 };
 
 /// conv1 (FN filters, FHxFW) -> pool1 (max 2x2 stride 2) -> relu1 -> fc1 (-> hidden) -> relu2 ->

@@ -11,9 +11,9 @@ template <typename T>
 TwoLayerNet<T>::TwoLayerNet(std::size_t input_size, std::size_t hidden_size, std::size_t output_size, Generator& gen,
                             double weight_init_std) {
   affine1 = this->register_module("affine1",
-                                  std::make_shared<Linear<T>>(input_size, hidden_size, gen, Init::Normal, weight_init_std));
+                                  std::make_shared<Linear<T>>(input_size, hidden_size, gen, Init::Std, weight_init_std));
   affine2 = this->register_module("affine2",
-                                  std::make_shared<Linear<T>>(hidden_size, output_size, gen, Init::Normal, weight_init_std));
+                                  std::make_shared<Linear<T>>(hidden_size, output_size, gen, Init::Std, weight_init_std));
 }
 
 template <typename T>

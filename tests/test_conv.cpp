@@ -435,17 +435,17 @@ TEST_CASE("conv2d: the column workspace is reused while shapes repeat", "[conv][
   };
   step(4, 12);  // first use may allocate (or grow the buffers of earlier tests)
   const std::size_t allocations = conv_workspace_allocations();
-  const float* columns = conv_workspace<float>(ConvBuffer::columns, 1);
+  const float* columns = conv_workspace<float>(1);
   // One sample's columns: C*FH*FW rows, OH*OW columns (the kernels work a sample at a time).
-  REQUIRE(conv_workspace_capacity<float>(ConvBuffer::columns) >= 3 * 9 * 12 * 10);
+  REQUIRE(conv_workspace_capacity<float>() >= 3 * 9 * 12 * 10);
   for (int i = 0; i < 5; ++i) step(4, 12);
   step(2, 12);   // other batch sizes fit in the same buffer
   step(64, 12);
   REQUIRE(conv_workspace_allocations() == allocations);
-  REQUIRE(conv_workspace<float>(ConvBuffer::columns, 1) == columns);
+  REQUIRE(conv_workspace<float>(1) == columns);
 
   // Larger images grow the buffer once, then it is stable again.
-  const std::size_t big = conv_workspace_capacity<float>(ConvBuffer::columns) / (3 * 9 * 10) + 1;
+  const std::size_t big = conv_workspace_capacity<float>() / (3 * 9 * 10) + 1;
   step(2, big);
   const std::size_t after_growth = conv_workspace_allocations();
   REQUIRE(after_growth > allocations);
@@ -453,7 +453,7 @@ TEST_CASE("conv2d: the column workspace is reused while shapes repeat", "[conv][
   REQUIRE(conv_workspace_allocations() == after_growth);
 
   release_conv_workspace();
-  REQUIRE(conv_workspace_capacity<float>(ConvBuffer::columns) == 0);
+  REQUIRE(conv_workspace_capacity<float>() == 0);
 }
 
 TEST_CASE("conv2d: backward is right after other forwards overwrote the workspace", "[conv][buffers]") {

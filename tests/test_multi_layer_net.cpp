@@ -64,7 +64,7 @@ TEST_CASE("MultiLayerNet initialises weights with std 0.01, Xavier or He", "[mod
     for (std::size_t i = 0; i < w.size(); ++i) s += double(w.data()[i]) * w.data()[i];
     return std::sqrt(s / static_cast<double>(w.size()));
   };
-  for (auto [init, want] : {std::pair{Init::Normal, 0.01}, std::pair{Init::Xavier, std::sqrt(1.0 / 784)},
+  for (auto [init, want] : {std::pair{Init::Std, 0.01}, std::pair{Init::Xavier, std::sqrt(1.0 / 784)},
                             std::pair{Init::He, std::sqrt(2.0 / 784)}}) {
     c.init = init;
     Generator g(2);

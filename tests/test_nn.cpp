@@ -119,7 +119,7 @@ TEST_CASE("Initialisers draw with the documented spread from the seeded generato
   auto stddev = [](const Tensor<double>& t) { return std::sqrt(xt::variance(t)()); };
   REQUIRE(stddev(a) == Approx(std::sqrt(2.0 / 400)).epsilon(0.02));
   REQUIRE(stddev(init_weight<double>({400, 300}, 400, Init::Xavier, g1)) == Approx(std::sqrt(1.0 / 400)).epsilon(0.02));
-  REQUIRE(stddev(init_weight<double>({400, 300}, 400, Init::Normal, g1, 0.01)) == Approx(0.01).epsilon(0.02));
+  REQUIRE(stddev(init_weight<double>({400, 300}, 400, Init::Std, g1, 0.01)) == Approx(0.01).epsilon(0.02));
   REQUIRE(parse_init("He") == Init::He);
   REQUIRE_THROWS_WITH(parse_init("lecun"), Catch::Contains("unknown initialisation 'lecun'"));
 }

@@ -3,6 +3,7 @@
 
 #include <minidl/minidl.hpp>
 #include <minidl/optim/optimizer.hpp>
+#include <minidl/optim/sgd.hpp>
 
 using namespace minidl;
 

@@ -1,7 +1,7 @@
 #pragma once
 // The float64 gradient-check sweep: every op contributes rows (one file per op family, in this
-// folder); test_gradcheck_sweep.cpp runs them all through minidl::gradcheck and prints the worst
-// relative error per row.
+// folder); test_gradcheck_sweep.cpp checks every row three ways (gradcheck; gradients with
+// create_graph on and off agree; gradgradcheck) and prints a table with a column for each.
 
 #include <functional>
 #include <string>
@@ -24,6 +24,9 @@ struct Row {
   /// Optional: overwrite the drawn inputs (e.g. distinct values so max has no ties). May be empty.
   std::function<void(std::vector<Var64>&)> prepare;
   minidl::GradcheckOptions options{};                 ///< Per-row tolerances if ever needed.
+  /// Why gradgradcheck cannot check this row (empty: it is checked). Only for a function that is not
+  /// twice differentiable at the row's inputs, e.g. a kink a second finite difference would straddle.
+  std::string no_gradgrad;
 };
 
 std::vector<Row> arithmetic_rows();   ///< rows_arithmetic.cpp

@@ -5,8 +5,12 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include <xtensor/xnoalias.hpp>
+#include <xtensor/xoperation.hpp>
+
 #include "minidl/core/grad_mode.hpp"
-#include "minidl/ops/arithmetic.hpp"
+#include "minidl/core/op_observer.hpp"
+#include "minidl/core/record.hpp"
 
 namespace minidl {
 namespace {
@@ -24,10 +28,19 @@ struct LaterFirst {
   }
 };
 
+// a + b for two gradients of one variable (always the same shape), as a recorded op so that with
+// create_graph the sum stays differentiable: its backward hands G to both. The engine's own op,
+// so core/ needs nothing from ops/.
 template <typename T>
 Variable<T> accumulate(const Variable<T>& into, const Variable<T>& g) {
+  if (!into.defined()) return g;
   // Never in place: `into` may be shared (an identity backward passes its upstream grad on).
-  return into.defined() ? add(into, g) : g;
+  Tensor<T> sum = Tensor<T>::from_shape(into.data().shape());
+  xt::noalias(sum) = into.data() + g.data();
+  return record<T>("accumulate_grad", std::move(sum), {into, g},
+                   [](const std::vector<Variable<T>>&, const Variable<T>&, const Variable<T>& G) {
+                     return std::vector<Variable<T>>{G, G};
+                   });
 }
 
 std::string op_label(const char* op) { return op ? std::string("'") + op + "'" : std::string("a leaf"); }
@@ -40,6 +53,11 @@ std::vector<Variable<T>> run_backward(const std::vector<Variable<T>>& outputs, c
                                       const std::vector<Variable<T>>* targets) {
   if (create_graph) retain_graph = true;
   GradModeGuard mode(create_graph);
+  // Marks the pass for observers (exception-safe: a throwing backward function must not leave it set).
+  struct BackwardDepth {
+    BackwardDepth() { ++detail::t_backward_depth; }
+    ~BackwardDepth() { --detail::t_backward_depth; }
+  } depth;
 
   std::unordered_map<Node<T>*, Variable<T>> pending;
   std::priority_queue<NodePtr<T>, std::vector<NodePtr<T>>, LaterFirst<T>> queue;
@@ -95,6 +113,7 @@ std::vector<Variable<T>> run_backward(const std::vector<Variable<T>>& outputs, c
     }
 
     std::vector<Variable<T>> grads = node->backward(node->inputs, Variable<T>(node), gy);
+    if (detail::t_op_observer) detail::t_op_observer->on_backward(*node, gy, grads);
     if (grads.size() != node->inputs.size()) {
       throw std::logic_error("backward of " + op_label(node->op) + " returned " + std::to_string(grads.size()) +
                              " gradients for " + std::to_string(node->inputs.size()) + " inputs");

@@ -20,7 +20,9 @@ double Generator::normal(double mean, double stddev) {
 }
 
 Generator& default_generator() {
-  static Generator gen(0);
+  // One per thread: threads never share (and race on) an engine's state, and each thread's stream
+  // is reproducible on its own, whatever the others draw.
+  thread_local Generator gen(0);
   return gen;
 }
 

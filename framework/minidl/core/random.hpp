@@ -38,10 +38,12 @@ class Generator {
   std::uint64_t seed_;
 };
 
-/// The process-wide generator used when no generator is passed explicitly.
+/// The calling thread's generator, used when no generator is passed explicitly. One per thread,
+/// each starting from seed 0: threads never race on it, and one thread's draws never change
+/// another's stream. A Generator object itself is not thread-safe; give each thread its own.
 Generator& default_generator();
 
-/// Re-seeds the default generator (like torch.manual_seed / np.random.seed).
+/// Re-seeds the calling thread's default generator (like torch.manual_seed / np.random.seed).
 void manual_seed(std::uint64_t seed);
 
 /// A tensor of normal samples N(mean, stddev^2) drawn from `gen`.

@@ -4,6 +4,7 @@
 #include <atomic>
 
 #include "minidl/core/grad_mode.hpp"
+#include "minidl/core/op_observer.hpp"
 
 namespace minidl {
 namespace {
@@ -18,6 +19,8 @@ bool will_record(const std::vector<Variable<T>>& inputs) {
 
 template <typename T>
 Variable<T> record(const char* op, Tensor<T> output, std::vector<Variable<T>> inputs, BackwardFn<T> backward) {
+  // One predictable branch when nothing observes (anomaly detection off).
+  if (detail::t_op_observer) detail::t_op_observer->on_forward(op, output, inputs);
   auto node = std::make_shared<Node<T>>();
   node->data = std::move(output);
   if (will_record(inputs)) {

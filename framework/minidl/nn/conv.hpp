@@ -13,7 +13,7 @@ template <typename T>
 class Conv2d : public Module<T> {
  public:
   /// `in_channels` C, `out_channels` FN, square `kernel` FH = FW, weights drawn from `gen`
-  /// (`stddev` is used only by Init::Normal, the book's weight_init_std = 0.01).
+  /// (`stddev` is used only by Init::Std, the book's weight_init_std = 0.01).
   Conv2d(std::size_t in_channels, std::size_t out_channels, std::size_t kernel, Generator& gen, std::size_t stride = 1,
          std::size_t pad = 0, Init init = Init::He, double stddev = 0.01);
   /// Same with a rectangular FH x FW kernel.

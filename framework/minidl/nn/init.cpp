@@ -10,7 +10,7 @@ namespace minidl {
 Init parse_init(const std::string& name) {
   std::string n = name;
   std::transform(n.begin(), n.end(), n.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  if (n == "std" || n == "normal") return Init::Normal;
+  if (n == "std") return Init::Std;
   if (n == "xavier") return Init::Xavier;
   if (n == "he") return Init::He;
   throw std::invalid_argument("init: unknown initialisation '" + name + "' (expected std, xavier or he)");
@@ -18,7 +18,7 @@ Init parse_init(const std::string& name) {
 
 const char* init_name(Init init) {
   switch (init) {
-    case Init::Normal: return "std";
+    case Init::Std: return "std";
     case Init::Xavier: return "xavier";
     case Init::He: return "he";
   }

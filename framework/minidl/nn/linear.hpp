@@ -11,7 +11,7 @@ namespace minidl {
 template <typename T>
 class Linear : public Module<T> {
  public:
-  /// Creates the layer with W drawn by `init` from `gen` (stddev used by Init::Normal) and b = 0.
+  /// Creates the layer with W drawn by `init` from `gen` (stddev used by Init::Std) and b = 0.
   Linear(std::size_t in_features, std::size_t out_features, Generator& gen, Init init = Init::He,
          double stddev = 0.01);
   /// y = x · W + b for x (N, in) -> (N, out). Throws std::invalid_argument on a width mismatch.

@@ -3,10 +3,14 @@
 namespace minidl {
 
 template <typename T>
-Sequential<T>& Sequential<T>::add(std::shared_ptr<Module<T>> m, std::string name) {
-  if (name.empty()) name = std::to_string(this->children().size());
-  this->register_module(name, std::move(m));
+Sequential<T>& Sequential<T>::add(std::string name, std::shared_ptr<Module<T>> m) {
+  this->register_module(std::move(name), std::move(m));
   return *this;
+}
+
+template <typename T>
+Sequential<T>& Sequential<T>::add(std::shared_ptr<Module<T>> m) {
+  return add(std::to_string(this->children().size()), std::move(m));
 }
 
 template <typename T>

@@ -6,9 +6,9 @@
 #include <stdexcept>
 #include <vector>
 
-#include "minidl/core/grad_mode.hpp"
 #include "minidl/core/record.hpp"
 #include "minidl/ops/arithmetic.hpp"
+#include "minidl/ops/broadcasting.hpp"
 #include "minidl/ops/elementwise.hpp"
 #include "minidl/ops/reduction.hpp"
 #include "minidl/ops/shape.hpp"
@@ -65,32 +65,131 @@ Tensor<T> per_channel(const Tensor<T>& v, std::size_t ndim) {
   return out;
 }
 
-// What the fused backward needs from the forward.
+// What the backward ops need from the forward.
 template <typename T>
 struct Cache {
   Tensor<T> xhat;           // x̂, x's shape
   std::vector<double> istd; // 1/√(σ²+eps), (C)
 };
-
-// The training-mode backward written with Variable ops (recomputing μ, σ², x̂ from x), used when
-// create_graph is on so the gradient can be differentiated again.
 template <typename T>
-Grads<T> composite_backward(const Inputs<T>& in, const Variable<T>& gy, double eps) {
-  const Variable<T>& x = in[0];
-  const std::size_t nd = x.ndim();
-  const std::vector<int> axes = stat_axes(nd);
-  const Variable<T> mu = mean(x, axes, true);
-  const Variable<T> xc = x - mu;
+using CachePtr = std::shared_ptr<const Cache<T>>;
+
+// x̂ and 1/√(σ²+eps) (kept as (1,C,1,...)) recomputed from x with Variable ops: what the second
+// derivatives need as differentiable functions of x (the forward's cache is only their value).
+template <typename T>
+std::pair<Variable<T>, Variable<T>> normalize(const Variable<T>& x, double eps) {
+  const std::vector<int> axes = stat_axes(x.ndim());
+  const Variable<T> xc = x - mean(x, axes, true);
   const Variable<T> istd = rdiv_scalar(sqrt(add_scalar(mean(xc * xc, axes, true), eps)), 1.0);
-  const Variable<T> xhat = xc * istd;
-  Grads<T> g(3);
-  if (in[0].requires_grad()) {
-    const Variable<T> gxhat = gy * per_channel(in[1], nd);
-    g[0] = istd * (gxhat - mean(gxhat, axes, true) - xhat * mean(gxhat * xhat, axes, true));
+  return {xc * istd, istd};
+}
+
+// Per channel: Σ gy and Σ gy·x̂, in double, in one pass over gy.
+template <typename T>
+void channel_sums(const T* pgy, const T* ph, const Layout& l, std::vector<double>& sg, std::vector<double>& sgx) {
+  sg.assign(l.C, 0.0);
+  sgx.assign(l.C, 0.0);
+  for (std::size_t n = 0; n < l.N; ++n) {
+    for (std::size_t c = 0; c < l.C; ++c) {
+      const std::size_t off = (n * l.C + c) * l.S;
+      double a = 0, b = 0;
+      for (std::size_t s = 0; s < l.S; ++s) {
+        a += pgy[off + s];
+        b += pgy[off + s] * ph[off + s];
+      }
+      sg[c] += a;
+      sgx[c] += b;
+    }
   }
-  if (in[1].requires_grad()) g[1] = sum(gy * xhat, axes);
-  if (in[2].requires_grad()) g[2] = sum(gy, axes);
-  return g;
+}
+
+template <typename T>
+Tensor<T> channel_tensor(const std::vector<double>& v) {
+  Tensor<T> t = Tensor<T>::from_shape({v.size()});
+  for (std::size_t c = 0; c < v.size(); ++c) t.data()[c] = static_cast<T>(v[c]);
+  return t;
+}
+
+// The gradient of batch_norm with respect to x, as a recorded op with inputs {gy, x, gamma}:
+//   gx = γ·s·(gy − mean(gy) − x̂·mean(gy·x̂)),  s = 1/√(σ²+eps), means per channel.
+// Writing B(v) for this op with γ = 1, its backward is
+//   d/dgy = the same op on G (the map gy -> gx is self-adjoint)
+//   d/dγ  = Σ G·B(gy)
+//   d/dx  = −γ·s·(x̂·mean(G·B(gy)) + mean(gy·x̂)·B(G) + B(gy)·mean(G·x̂))
+template <typename T>
+Variable<T> batch_norm_backward(const Variable<T>& gy, const Variable<T>& x, const Variable<T>& gamma,
+                                const CachePtr<T>& cache, const Layout& l, double eps,
+                                const std::vector<double>* sums_g = nullptr,
+                                const std::vector<double>* sums_gx = nullptr) {
+  const T* pgy = gy.data().data();
+  const T* ph = cache->xhat.data();
+  const T* pg = gamma.data().data();
+  std::vector<double> sg, sgx;
+  if (!sums_g) {
+    channel_sums(pgy, ph, l, sg, sgx);
+    sums_g = &sg;
+    sums_gx = &sgx;
+  }
+  const double M = static_cast<double>(l.per_channel());
+  Tensor<T> gx = Tensor<T>::from_shape(x.data().shape());
+  T* pgx = gx.data();
+  for (std::size_t n = 0; n < l.N; ++n) {
+    for (std::size_t c = 0; c < l.C; ++c) {
+      const std::size_t off = (n * l.C + c) * l.S;
+      const T k = static_cast<T>(pg[c] * cache->istd[c]);
+      const T mg = static_cast<T>((*sums_g)[c] / M), mgx = static_cast<T>((*sums_gx)[c] / M);
+      for (std::size_t s = 0; s < l.S; ++s) pgx[off + s] = k * (pgy[off + s] - mg - ph[off + s] * mgx);
+    }
+  }
+  return record<T>("batch_norm_backward", std::move(gx), {gy, x, gamma},
+                   [cache, l, eps](const Inputs<T>& in, const Variable<T>&, const Variable<T>& G) {
+                     const Variable<T>& gy = in[0];
+                     const Variable<T>& x = in[1];
+                     const std::size_t nd = x.ndim();
+                     const std::vector<int> axes = stat_axes(nd);
+                     const Variable<T> unit(full_tensor<T>({l.C}, T(1)));
+                     Grads<T> g(3);
+                     if (gy.requires_grad()) g[0] = batch_norm_backward(G, x, in[2], cache, l, eps);
+                     if (!x.requires_grad() && !in[2].requires_grad()) return g;
+                     const Variable<T> b_gy = batch_norm_backward(gy, x, unit, cache, l, eps);
+                     if (in[2].requires_grad()) g[2] = sum(G * b_gy, axes);
+                     if (x.requires_grad()) {
+                       const auto [xhat, istd] = normalize(x, eps);
+                       const Variable<T> b_g = batch_norm_backward(G, x, unit, cache, l, eps);
+                       const Variable<T> inner = xhat * mean(G * b_gy, axes, true) +
+                                                 mean(gy * xhat, axes, true) * b_g + b_gy * mean(G * xhat, axes, true);
+                       g[1] = neg(per_channel(in[2], nd) * istd * inner);
+                     }
+                     return g;
+                   });
+}
+
+// Σ gy·x̂ per channel (the gradient of γ) as a recorded op with inputs {gy, x}. Backward:
+// d/dgy = G·x̂, d/dx = G·B(gy) (B as above: ∂x̂/∂x contracted with gy).
+template <typename T>
+Variable<T> batch_norm_backward_gamma(Tensor<T> value, const Variable<T>& gy, const Variable<T>& x,
+                                      const CachePtr<T>& cache, const Layout& l, double eps) {
+  return record<T>("batch_norm_backward_gamma", std::move(value), {gy, x},
+                   [cache, l, eps](const Inputs<T>& in, const Variable<T>&, const Variable<T>& G) {
+                     const std::size_t nd = in[1].ndim();
+                     const Variable<T> Gc = per_channel(G, nd);
+                     Grads<T> g(2);
+                     if (in[0].requires_grad()) g[0] = Gc * normalize(in[1], eps).first;
+                     if (in[1].requires_grad()) {
+                       const Variable<T> unit(full_tensor<T>({l.C}, T(1)));
+                       g[1] = Gc * batch_norm_backward(in[0], in[1], unit, cache, l, eps);
+                     }
+                     return g;
+                   });
+}
+
+// Σ gy per channel (the gradient of β) as a recorded op; its backward spreads G over each channel.
+template <typename T>
+Variable<T> batch_norm_backward_beta(Tensor<T> value, const Variable<T>& gy) {
+  return record<T>("batch_norm_backward_beta", std::move(value), {gy},
+                   [](const Inputs<T>& in, const Variable<T>&, const Variable<T>& G) {
+                     return Grads<T>{broadcast_to(per_channel(G, in[0].ndim()), in[0].shape())};
+                   });
 }
 
 }  // namespace
@@ -161,47 +260,19 @@ Variable<T> batch_norm(const Variable<T>& x, const Variable<T>& gamma, const Var
   }
   if (!need_cache) cache.reset();
 
+  CachePtr<T> saved = std::move(cache);
   return record<T>("batch_norm", std::move(y), {x, gamma, beta},
-                   [cache, l, eps](const Inputs<T>& in, const Variable<T>&, const Variable<T>& gy) {
-                     if (grad_enabled()) return composite_backward<T>(in, gy, eps);
-                     const T* pgy = gy.data().data();
-                     const T* ph = cache->xhat.data();
-                     const T* pg = in[1].data().data();
-                     const double M = static_cast<double>(l.per_channel());
-                     std::vector<double> sg(l.C, 0.0), sgx(l.C, 0.0);
-                     for (std::size_t n = 0; n < l.N; ++n) {
-                       for (std::size_t c = 0; c < l.C; ++c) {
-                         const std::size_t off = (n * l.C + c) * l.S;
-                         double a = 0, b = 0;
-                         for (std::size_t s = 0; s < l.S; ++s) {
-                           a += pgy[off + s];
-                           b += pgy[off + s] * ph[off + s];
-                         }
-                         sg[c] += a;
-                         sgx[c] += b;
-                       }
-                     }
+                   [saved, l, eps](const Inputs<T>& in, const Variable<T>&, const Variable<T>& gy) {
+                     // One pass over gy gives the sums all three gradients need; each gradient is
+                     // still its own recorded op, so create_graph differentiates the same kernels.
+                     std::vector<double> sg, sgx;
+                     channel_sums(gy.data().data(), saved->xhat.data(), l, sg, sgx);
                      Grads<T> g(3);
-                     if (in[0].requires_grad()) {
-                       Tensor<T> gx = Tensor<T>::from_shape(in[0].data().shape());
-                       T* pgx = gx.data();
-                       for (std::size_t n = 0; n < l.N; ++n) {
-                         for (std::size_t c = 0; c < l.C; ++c) {
-                           const std::size_t off = (n * l.C + c) * l.S;
-                           const T k = static_cast<T>(pg[c] * cache->istd[c]);
-                           const T mg = static_cast<T>(sg[c] / M), mgx = static_cast<T>(sgx[c] / M);
-                           for (std::size_t s = 0; s < l.S; ++s) pgx[off + s] = k * (pgy[off + s] - mg - ph[off + s] * mgx);
-                         }
-                       }
-                       g[0] = Variable<T>(std::move(gx));
+                     if (in[0].requires_grad()) g[0] = batch_norm_backward(gy, in[0], in[1], saved, l, eps, &sg, &sgx);
+                     if (in[1].requires_grad()) {
+                       g[1] = batch_norm_backward_gamma(channel_tensor<T>(sgx), gy, in[0], saved, l, eps);
                      }
-                     for (int k = 1; k <= 2; ++k) {
-                       if (!in[k].requires_grad()) continue;
-                       const std::vector<double>& src = k == 1 ? sgx : sg;
-                       Tensor<T> t = Tensor<T>::from_shape({l.C});
-                       for (std::size_t c = 0; c < l.C; ++c) t.data()[c] = static_cast<T>(src[c]);
-                       g[k] = Variable<T>(std::move(t));
-                     }
+                     if (in[2].requires_grad()) g[2] = batch_norm_backward_beta(channel_tensor<T>(sg), gy);
                      return g;
                    });
 }

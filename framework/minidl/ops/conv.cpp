@@ -5,10 +5,10 @@
 #include <string>
 
 #include "minidl/core/blas.hpp"
-#include "minidl/core/grad_mode.hpp"
 #include "minidl/core/record.hpp"
 #include "minidl/ops/im2col.hpp"
-#include "minidl/ops/reduction.hpp"
+#include "minidl/ops/broadcasting.hpp"
+#include "minidl/ops/shape.hpp"
 
 namespace minidl {
 namespace {
@@ -70,7 +70,7 @@ template <typename T>
 Tensor<T> conv_forward(const Tensor<T>& x, const Tensor<T>& w, const T* bias, const ConvGeometry& g) {
   const std::size_t FN = w.shape()[0], CK = g.col_rows(), P = g.OH * g.OW, in_sample = g.C * g.H * g.W;
   const ConvGeometry one = one_sample(g);
-  T* col = conv_workspace<T>(ConvBuffer::columns, CK * P);
+  T* col = conv_workspace<T>(CK * P);
   Tensor<T> y = Tensor<T>::from_shape({g.N, FN, g.OH, g.OW});
   for (std::size_t n = 0; n < g.N; ++n) {
     im2col(x.data() + n * in_sample, one, col);
@@ -94,7 +94,7 @@ template <typename T>
 void weight_grad_kernel(const T* x, const T* gy, const ConvGeometry& g, std::size_t FN, T* gw, T* gb) {
   const std::size_t CK = g.col_rows(), P = g.OH * g.OW, in_sample = g.C * g.H * g.W;
   const ConvGeometry one = one_sample(g);
-  T* col = conv_workspace<T>(ConvBuffer::columns, CK * P);
+  T* col = conv_workspace<T>(CK * P);
   if (g.N == 0 || P == 0) {
     std::fill(gw, gw + FN * CK, T(0));
     if (gb) std::fill(gb, gb + FN, T(0));
@@ -110,9 +110,34 @@ void weight_grad_kernel(const T* x, const T* gy, const ConvGeometry& g, std::siz
   }
 }
 
+// gb[f] = Σ_{n,oh,ow} gy[n,f,oh,ow] as a recorded op. `value` is the sum when the caller already
+// has it (weight_grad_kernel computes it in the same pass as gW); otherwise it is computed here.
+// Its adjoint spreads each G[f] over plane f of every sample, which is its backward.
 template <typename T>
-Variable<T> conv2d_impl(const Variable<T>& x, const Variable<T>& W, const Variable<T>& b, std::size_t stride,
-                        std::size_t pad) {
+Variable<T> conv2d_backward_bias(const Variable<T>& gy, Tensor<T> value = Tensor<T>()) {
+  const Shape s = gy.shape();
+  const std::size_t N = s[0], FN = s[1], P = s[2] * s[3];
+  if (value.size() != FN) {
+    value = zeros_tensor<T>({FN});
+    const T* pg = gy.data().data();
+    for (std::size_t n = 0; n < N; ++n)
+      for (std::size_t f = 0; f < FN; ++f) value.data()[f] += sum_row(pg + (n * FN + f) * P, P);
+  }
+  return record<T>("conv2d_backward_bias", std::move(value), {gy},
+                   [FN](const Inputs<T>& in, const Variable<T>&, const Variable<T>& G) {
+                     return Grads<T>{broadcast_to(reshape(G, Shape{1, FN, 1, 1}), in[0].shape())};
+                   });
+}
+
+// The backward of conv2d_backward_weight: bilinear in x and gy.
+template <typename T>
+Grads<T> weight_grad_backward(const Inputs<T>& in, const Variable<T>& H, std::size_t stride, std::size_t pad);
+
+}  // namespace
+
+template <typename T>
+Variable<T> conv2d(const Variable<T>& x, const Variable<T>& W, const Variable<T>& b, std::size_t stride,
+                   std::size_t pad) {
   const Shape xs = x.shape(), ws = W.shape();
   const ConvGeometry g = check_conv("conv2d", xs, ws, stride, pad);
   const bool has_bias = b.defined();
@@ -128,44 +153,29 @@ Variable<T> conv2d_impl(const Variable<T>& x, const Variable<T>& W, const Variab
                      Grads<T> grads(in.size());
                      if (in[0].requires_grad()) grads[0] = conv2d_backward_input(gy, in[1], in[0].shape(), stride, pad);
                      const bool bias_grad = in.size() == 3 && in[2].requires_grad();
-                     if (in[1].requires_grad() && bias_grad && !grad_enabled()) {
-                       // Nothing records: one pass over gy gives both gradients.
+                     if (in[1].requires_grad() && bias_grad) {
+                       // One pass over gy gives both gradients; each is still its own recorded op.
                        const Shape ws = in[1].shape();
                        const ConvGeometry g = check_conv("conv2d_backward_weight", in[0].shape(), ws, stride, pad);
                        check_gy("conv2d_backward_weight", gy.shape(), in[0].shape(), ws, g);
                        Tensor<T> gw = Tensor<T>::from_shape(ws);
                        Tensor<T> gb = Tensor<T>::from_shape({ws[0]});
                        weight_grad_kernel(in[0].data().data(), gy.data().data(), g, ws[0], gw.data(), gb.data());
-                       grads[1] = Variable<T>(std::move(gw));
-                       grads[2] = Variable<T>(std::move(gb));
+                       grads[1] = record<T>("conv2d_backward_weight", std::move(gw), {in[0], gy},
+                                            [stride, pad](const Inputs<T>& wi, const Variable<T>&,
+                                                          const Variable<T>& H) {
+                                              return weight_grad_backward(wi, H, stride, pad);
+                                            });
+                       grads[2] = conv2d_backward_bias(gy, std::move(gb));
                        return grads;
                      }
-                     if (in[1].requires_grad()) grads[1] = conv2d_backward_weight(in[0], gy, in[1].shape(), stride, pad);
-                     if (bias_grad) {
-                       if (grad_enabled()) {
-                         grads[2] = sum(gy, {0, 2, 3});  // differentiable when create_graph is on
-                       } else {
-                         const Shape s = gy.shape();
-                         const std::size_t N = s[0], FN = s[1], P = s[2] * s[3];
-                         Tensor<T> gb = zeros_tensor<T>({FN});
-                         const T* pg = gy.data().data();
-                         for (std::size_t n = 0; n < N; ++n)
-                           for (std::size_t f = 0; f < FN; ++f) gb.data()[f] += sum_row(pg + (n * FN + f) * P, P);
-                         grads[2] = Variable<T>(std::move(gb));
-                       }
+                     if (in[1].requires_grad()) {
+                       grads[1] = conv2d_backward_weight(in[0], gy, in[1].shape(), stride, pad);
                      }
+                     if (bias_grad) grads[2] = conv2d_backward_bias(gy);
                      return grads;
                    });
 }
-
-}  // namespace
-
-template <typename T>
-Variable<T> conv2d(const Variable<T>& x, const Variable<T>& W, const Variable<T>& b, std::size_t stride,
-                   std::size_t pad) {
-  return conv2d_impl(x, W, b, stride, pad);
-}
-
 template <typename T>
 Variable<T> conv2d_backward_input(const Variable<T>& gy, const Variable<T>& W, const Shape& x_shape,
                                   std::size_t stride, std::size_t pad) {
@@ -174,7 +184,7 @@ Variable<T> conv2d_backward_input(const Variable<T>& gy, const Variable<T>& W, c
   check_gy("conv2d_backward_input", gy.shape(), x_shape, ws, g);
   const std::size_t FN = ws[0], CK = g.col_rows(), P = g.OH * g.OW, in_sample = g.C * g.H * g.W;
   const ConvGeometry one = one_sample(g);
-  T* gcol = conv_workspace<T>(ConvBuffer::columns, CK * P);
+  T* gcol = conv_workspace<T>(CK * P);
   Tensor<T> gx = zeros_tensor<T>(x_shape);
   for (std::size_t n = 0; n < g.N; ++n) {
     // gcol (C*FH*FW, P) = Wᵀ (C*FH*FW, FN) · gy_n (FN, P); Wᵀ by flag, not by copy.
@@ -184,7 +194,7 @@ Variable<T> conv2d_backward_input(const Variable<T>& gy, const Variable<T>& W, c
   return record<T>("conv2d_backward_input", std::move(gx), {gy, W},
                    [stride, pad](const Inputs<T>& in, const Variable<T>&, const Variable<T>& G) {
                      Grads<T> grads(2);
-                     if (in[0].requires_grad()) grads[0] = conv2d_impl(G, in[1], Variable<T>(), stride, pad);
+                     if (in[0].requires_grad()) grads[0] = conv2d(G, in[1], Variable<T>(), stride, pad);
                      if (in[1].requires_grad()) grads[1] = conv2d_backward_weight(G, in[0], in[1].shape(), stride, pad);
                      return grads;
                    });
@@ -200,12 +210,21 @@ Variable<T> conv2d_backward_weight(const Variable<T>& x, const Variable<T>& gy, 
   weight_grad_kernel(x.data().data(), gy.data().data(), g, w_shape[0], gw.data(), static_cast<T*>(nullptr));
   return record<T>("conv2d_backward_weight", std::move(gw), {x, gy},
                    [stride, pad](const Inputs<T>& in, const Variable<T>&, const Variable<T>& H) {
-                     Grads<T> grads(2);
-                     if (in[0].requires_grad()) grads[0] = conv2d_backward_input(in[1], H, in[0].shape(), stride, pad);
-                     if (in[1].requires_grad()) grads[1] = conv2d_impl(in[0], H, Variable<T>(), stride, pad);
-                     return grads;
+                     return weight_grad_backward(in, H, stride, pad);
                    });
 }
+
+namespace {
+
+template <typename T>
+Grads<T> weight_grad_backward(const Inputs<T>& in, const Variable<T>& H, std::size_t stride, std::size_t pad) {
+  Grads<T> grads(2);
+  if (in[0].requires_grad()) grads[0] = conv2d_backward_input(in[1], H, in[0].shape(), stride, pad);
+  if (in[1].requires_grad()) grads[1] = conv2d(in[0], H, Variable<T>(), stride, pad);
+  return grads;
+}
+
+}  // namespace
 
 #define MINIDL_CONV_INSTANTIATE(T)                                                                             \
   template Variable<T> conv2d<T>(const Variable<T>&, const Variable<T>&, const Variable<T>&, std::size_t,      \

@@ -5,11 +5,13 @@
 // and zero padding on both spatial axes, output y (N,FN,OH,OW) with
 //   OH = (H + 2*pad - FH) / stride + 1,   OW = (W + 2*pad - FW) / stride + 1.
 //
-// Implementation: im2col into a reused thread-local column buffer (see ops/im2col.hpp for its
-// layout and lifetime), ONE GEMM through blas::gemm, then the bias. The backward is written as two
-// recorded ops, conv2d_backward_input (a transposed convolution: GEMM + col2im) and
-// conv2d_backward_weight (im2col + GEMM), whose own backwards are again conv ops. So conv2d supports
-// create_graph and second derivatives (gradgradcheck passes), not only first-order gradients.
+// Implementation: a sample at a time, im2col into a reused thread-local column buffer (see
+// ops/im2col.hpp for its layout and lifetime), one GEMM through blas::gemm into that sample's
+// output block, then the bias. The backward is three recorded ops: conv2d_backward_input (a
+// transposed convolution: GEMM + col2im), conv2d_backward_weight (im2col + GEMM) and the bias
+// gradient (a sum over N, OH, OW, computed in the same pass as the weight gradient), whose own
+// backwards are again conv ops or broadcasts. So conv2d supports create_graph and second
+// derivatives (gradgradcheck passes) with the same kernels plain backward runs.
 //
 // Buffer lifetime: no conv op keeps data in the shared buffer between calls. The backward of a
 // conv2d node recomputes im2col of its input (which the node owns) rather than relying on the

@@ -7,7 +7,6 @@
 #include <xtensor/xnoalias.hpp>
 #include <xtensor/xoperation.hpp>
 
-#include "minidl/core/grad_mode.hpp"
 #include "minidl/core/record.hpp"
 #include "minidl/ops/arithmetic.hpp"
 
@@ -22,20 +21,107 @@ Tensor<T> eval_unary(const Tensor<T>& x, F f) {
   return y;
 }
 
-// A constant (non-recording) Variable from an expression over tensors of `like`'s shape. Used for
-// masks, and for fused gradients when create_graph is off (then nothing records anyway, and one
-// fused expression beats a chain of Variable ops, each with its own temporary).
+// Evaluates an expression over tensors of `like`'s shape into a fresh buffer: one fused pass, where
+// a chain of Variable ops would make a temporary per step.
 template <typename T, typename E>
-Variable<T> const_var(const Tensor<T>& like, E&& expr) {
+Tensor<T> const_tensor(const Tensor<T>& like, E&& expr) {
   Tensor<T> c = Tensor<T>::from_shape(like.shape());
   xt::noalias(c) = std::forward<E>(expr);
-  return Variable<T>(std::move(c));
+  return c;
 }
 
 std::string number(double v) {
   std::ostringstream out;
   out << v;
   return out.str();
+}
+
+// ---- the backward ops -----------------------------------------------------------------------------
+// Each op's gradient is itself a recorded op: a fused kernel computes it in one pass, and its own
+// backward (the second derivative) is written with Variable ops. Plain backward and create_graph
+// therefore run the same kernel, and each derivative is written exactly once.
+
+// gx = gy / (2·y), y = √x.  d/dgy: the same op on G;  d/dy: −G·gx / y.
+template <typename T>
+Variable<T> sqrt_backward(const Variable<T>& gy, const Variable<T>& y) {
+  Tensor<T> gx = const_tensor(gy.data(), T(0.5) * gy.data() / y.data());
+  return record<T>("sqrt_backward", std::move(gx), {gy, y},
+                   [](const Inputs<T>& in, const Variable<T>& out, const Variable<T>& G) {
+                     return Grads<T>{sqrt_backward(G, in[1]), neg(div(mul(G, out), in[1]))};
+                   });
+}
+
+// gx = gy·(1 − y²), y = tanh x.  d/dgy: the same op on G;  d/dy: −2·G·gy·y.
+template <typename T>
+Variable<T> tanh_backward(const Variable<T>& gy, const Variable<T>& y) {
+  const Tensor<T>& yv = y.data();
+  Tensor<T> gx = const_tensor(yv, gy.data() * (T(1) - yv * yv));
+  return record<T>("tanh_backward", std::move(gx), {gy, y},
+                   [](const Inputs<T>& in, const Variable<T>&, const Variable<T>& G) {
+                     return Grads<T>{tanh_backward(G, in[1]), mul_scalar(mul(mul(G, in[0]), in[1]), -2.0)};
+                   });
+}
+
+// gx = gy·y·(1 − y), y = σ(x).  d/dgy: the same op on G;  d/dy: G·gy·(1 − 2y).
+template <typename T>
+Variable<T> sigmoid_backward(const Variable<T>& gy, const Variable<T>& y) {
+  const Tensor<T>& yv = y.data();
+  Tensor<T> gx = const_tensor(yv, gy.data() * yv * (T(1) - yv));
+  return record<T>("sigmoid_backward", std::move(gx), {gy, y},
+                   [](const Inputs<T>& in, const Variable<T>&, const Variable<T>& G) {
+                     const Variable<T> one_minus_2y = rsub_scalar(mul_scalar(in[1], 2.0), 1.0);
+                     return Grads<T>{sigmoid_backward(G, in[1]), mul(mul(G, in[0]), one_minus_2y)};
+                   });
+}
+
+// gx = gy where y > 0, else 0 (y = relu x: y > 0 exactly where x > 0). Linear in gy with a mask
+// that is piecewise constant in y: d/dgy is the same op on G, d/dy is zero.
+template <typename T>
+Variable<T> relu_backward(const Variable<T>& gy, const Variable<T>& y) {
+  const Tensor<T>& yv = y.data();
+  // One fused pass: a select per element, which vectorises (xt::where over two tensors does not).
+  Tensor<T> gx = Tensor<T>::from_shape(yv.shape());
+  const T* pyv = yv.data();
+  const T* pg = gy.data().data();
+  T* pgx = gx.data();
+  for (std::size_t i = 0, n = yv.size(); i < n; ++i) pgx[i] = pyv[i] > T(0) ? pg[i] : T(0);
+  return record<T>("relu_backward", std::move(gx), {gy, y},
+                   [](const Inputs<T>& in, const Variable<T>&, const Variable<T>& G) {
+                     return Grads<T>{relu_backward(G, in[1]), Variable<T>()};
+                   });
+}
+
+// gx = gy·sign(x) (0 at 0). d/dgy: the same op on G; d/dx: zero (sign is piecewise constant).
+template <typename T>
+Variable<T> abs_backward(const Variable<T>& gy, const Variable<T>& x) {
+  const Tensor<T>& xv = x.data();
+  const Tensor<T>& g = gy.data();
+  Tensor<T> gx = const_tensor(xv, xt::where(xv > T(0), g, xt::where(xv < T(0), -g, T(0))));
+  return record<T>("abs_backward", std::move(gx), {gy, x},
+                   [](const Inputs<T>& in, const Variable<T>&, const Variable<T>& G) {
+                     return Grads<T>{abs_backward(G, in[1]), Variable<T>()};
+                   });
+}
+
+// gx = gy where lo < x < hi, else 0. d/dgy: the same op on G; d/dx: zero.
+template <typename T>
+Variable<T> clip_backward(const Variable<T>& gy, const Variable<T>& x, T l, T h) {
+  const Tensor<T>& xv = x.data();
+  Tensor<T> gx = const_tensor(xv, xt::where(xv > l && xv < h, gy.data(), T(0)));
+  return record<T>("clip_backward", std::move(gx), {gy, x},
+                   [l, h](const Inputs<T>& in, const Variable<T>&, const Variable<T>& G) {
+                     return Grads<T>{clip_backward(G, in[1], l, h), Variable<T>()};
+                   });
+}
+
+// gx = 2·gy·x. Symmetric in its two inputs: d/dgy = 2·G·x and d/dx = 2·G·gy are the same op.
+template <typename T>
+Variable<T> square_backward(const Variable<T>& gy, const Variable<T>& x) {
+  Tensor<T> gx = const_tensor(gy.data(), T(2) * gy.data() * x.data());
+  return record<T>("square_backward", std::move(gx), {gy, x},
+                   [](const Inputs<T>& in, const Variable<T>&, const Variable<T>& G) {
+                     return Grads<T>{square_backward(G, in[1]), square_backward(G, in[0])};
+                   });
 }
 
 }  // namespace
@@ -60,8 +146,7 @@ template <typename T>
 Variable<T> sqrt(const Variable<T>& x) {
   Tensor<T> y = eval_unary(x.data(), [](const auto& v) { return xt::sqrt(v); });
   return record<T>("sqrt", std::move(y), {x}, [](const Inputs<T>&, const Variable<T>& out, const Variable<T>& gy) {
-    if (!grad_enabled()) return Grads<T>{const_var(gy.data(), T(0.5) * gy.data() / out.data())};
-    return Grads<T>{div(gy, mul_scalar(out, 2.0))};
+    return Grads<T>{sqrt_backward(gy, out)};
   });
 }
 
@@ -69,9 +154,7 @@ template <typename T>
 Variable<T> tanh(const Variable<T>& x) {
   Tensor<T> y = eval_unary(x.data(), [](const auto& v) { return xt::tanh(v); });
   return record<T>("tanh", std::move(y), {x}, [](const Inputs<T>&, const Variable<T>& out, const Variable<T>& gy) {
-    const Tensor<T>& yv = out.data();
-    if (!grad_enabled()) return Grads<T>{const_var(yv, gy.data() * (T(1) - yv * yv))};
-    return Grads<T>{mul(gy, rsub_scalar(mul(out, out), 1.0))};
+    return Grads<T>{tanh_backward(gy, out)};
   });
 }
 
@@ -83,9 +166,7 @@ Variable<T> sigmoid(const Variable<T>& x) {
   Tensor<T> y = eval_unary(xv, [](const auto& v) { return xt::exp(-xt::abs(v)); });
   xt::noalias(y) = xt::where(xv >= T(0), T(1), y) / (T(1) + y);  // elementwise, same index: safe in place
   return record<T>("sigmoid", std::move(y), {x}, [](const Inputs<T>&, const Variable<T>& out, const Variable<T>& gy) {
-    const Tensor<T>& yv = out.data();
-    if (!grad_enabled()) return Grads<T>{const_var(yv, gy.data() * yv * (T(1) - yv))};
-    return Grads<T>{mul(gy, mul(out, rsub_scalar(out, 1.0)))};
+    return Grads<T>{sigmoid_backward(gy, out)};
   });
 }
 
@@ -98,21 +179,10 @@ Variable<T> relu(const Variable<T>& x) {
   // Written as "not <= 0" so a NaN passes through (max(NaN, 0) would quietly turn it into 0 and hide
   // bad data from every later check).
   for (std::size_t i = 0, n = xv.size(); i < n; ++i) py[i] = !(px[i] <= T(0)) ? px[i] : T(0);
-  // The 0/1 mask is built only when backward actually runs, from the output the node holds anyway
-  // (y > 0 exactly where x > 0): nothing extra is allocated in the forward pass or kept alive
-  // between forward and backward.
+  // The backward masks by the output the node holds anyway (y > 0 exactly where x > 0): nothing
+  // extra is allocated in the forward pass or kept alive between forward and backward.
   return record<T>("relu", std::move(y), {x}, [](const Inputs<T>&, const Variable<T>& out, const Variable<T>& gy) {
-    const Tensor<T>& yv = out.data();
-    if (!grad_enabled()) {
-      // One fused pass: a select per element, which vectorises (xt::where over two tensors does not).
-      Tensor<T> gx = Tensor<T>::from_shape(yv.shape());
-      const T* pyv = yv.data();
-      const T* pg = gy.data().data();
-      T* pgx = gx.data();
-      for (std::size_t i = 0, n = yv.size(); i < n; ++i) pgx[i] = pyv[i] > T(0) ? pg[i] : T(0);
-      return Grads<T>{Variable<T>(std::move(gx))};
-    }
-    return Grads<T>{mul(gy, const_var(yv, xt::where(yv > T(0), T(1), T(0))))};
+    return Grads<T>{relu_backward(gy, out)};
   });
 }
 
@@ -127,10 +197,7 @@ template <typename T>
 Variable<T> abs(const Variable<T>& x) {
   Tensor<T> y = eval_unary(x.data(), [](const auto& v) { return xt::abs(v); });
   return record<T>("abs", std::move(y), {x}, [](const Inputs<T>& in, const Variable<T>&, const Variable<T>& gy) {
-    const Tensor<T>& xv = in[0].data();
-    const Tensor<T>& g = gy.data();
-    if (!grad_enabled()) return Grads<T>{const_var(xv, xt::where(xv > T(0), g, xt::where(xv < T(0), -g, T(0))))};
-    return Grads<T>{mul(gy, const_var(xv, xt::where(xv > T(0), T(1), xt::where(xv < T(0), T(-1), T(0)))))};
+    return Grads<T>{abs_backward(gy, in[0])};
   });
 }
 
@@ -143,9 +210,7 @@ Variable<T> clip(const Variable<T>& x, double lo, double hi) {
   const T l = static_cast<T>(lo), h = static_cast<T>(hi);
   Tensor<T> y = eval_unary(x.data(), [l, h](const auto& v) { return xt::clip(v, l, h); });
   return record<T>("clip", std::move(y), {x}, [l, h](const Inputs<T>& in, const Variable<T>&, const Variable<T>& gy) {
-    const Tensor<T>& xv = in[0].data();
-    if (!grad_enabled()) return Grads<T>{const_var(xv, xt::where(xv > l && xv < h, gy.data(), T(0)))};
-    return Grads<T>{mul(gy, const_var(xv, xt::where(xv > l && xv < h, T(1), T(0))))};
+    return Grads<T>{clip_backward(gy, in[0], l, h)};
   });
 }
 
@@ -153,8 +218,7 @@ template <typename T>
 Variable<T> square(const Variable<T>& x) {
   Tensor<T> y = eval_unary(x.data(), [](const auto& v) { return v * v; });
   return record<T>("square", std::move(y), {x}, [](const Inputs<T>& in, const Variable<T>&, const Variable<T>& gy) {
-    if (!grad_enabled()) return Grads<T>{const_var(gy.data(), T(2) * gy.data() * in[0].data())};
-    return Grads<T>{mul(gy, mul_scalar(in[0], 2.0))};
+    return Grads<T>{square_backward(gy, in[0])};
   });
 }
 

@@ -129,21 +129,16 @@ struct Buffer {
 };
 
 template <typename T>
-struct Workspace {
-  Buffer<T> buffers[1];  // one per ConvBuffer value
-};
-
-template <typename T>
-Workspace<T>& workspace() {
-  thread_local Workspace<T> ws;
-  return ws;
+Buffer<T>& workspace() {
+  thread_local Buffer<T> columns;
+  return columns;
 }
 
 }  // namespace
 
 template <typename T>
-T* conv_workspace(ConvBuffer which, std::size_t count) {
-  Buffer<T>& b = workspace<T>().buffers[static_cast<int>(which)];
+T* conv_workspace(std::size_t count) {
+  Buffer<T>& b = workspace<T>();
   if (count > b.capacity || !b.data) {
     b.data.reset();  // free first so peak memory is not old + new
     b.data.reset(new T[std::max<std::size_t>(count, 1)]);
@@ -156,22 +151,22 @@ T* conv_workspace(ConvBuffer which, std::size_t count) {
 std::size_t conv_workspace_allocations() { return g_allocations.load(std::memory_order_relaxed); }
 
 template <typename T>
-std::size_t conv_workspace_capacity(ConvBuffer which) {
-  return workspace<T>().buffers[static_cast<int>(which)].capacity;
+std::size_t conv_workspace_capacity() {
+  return workspace<T>().capacity;
 }
 
 void release_conv_workspace() {
-  for (auto& b : workspace<float>().buffers) b = Buffer<float>{};
-  for (auto& b : workspace<double>().buffers) b = Buffer<double>{};
+  workspace<float>() = Buffer<float>{};
+  workspace<double>() = Buffer<double>{};
 }
 
 template void im2col<float>(const float*, const ConvGeometry&, float*);
 template void im2col<double>(const double*, const ConvGeometry&, double*);
 template void col2im<float>(const float*, const ConvGeometry&, float*);
 template void col2im<double>(const double*, const ConvGeometry&, double*);
-template float* conv_workspace<float>(ConvBuffer, std::size_t);
-template double* conv_workspace<double>(ConvBuffer, std::size_t);
-template std::size_t conv_workspace_capacity<float>(ConvBuffer);
-template std::size_t conv_workspace_capacity<double>(ConvBuffer);
+template float* conv_workspace<float>(std::size_t);
+template double* conv_workspace<double>(std::size_t);
+template std::size_t conv_workspace_capacity<float>();
+template std::size_t conv_workspace_capacity<double>();
 
 }  // namespace minidl

@@ -6,8 +6,9 @@
 // is stored as the TRANSPOSE of the book's: col has shape (C*FH*FW, N*OH*OW), row r = (c,kh,kw),
 // column j = (n,oh,ow), col[r, j] = x_padded[n, c, oh*stride + kh, ow*stride + kw]. The book's
 // (N*OH*OW, C*FH*FW) matrix is colᵀ. This orientation makes the innermost loop run along one
-// image row for a fixed (c,kh,kw), so with stride 1 it is a contiguous copy, and the forward is
-// one GEMM W(FN, C*FH*FW) · col -> (FN, N*OH*OW) without transposing anything.
+// image row for a fixed (c,kh,kw), so with stride 1 it is a contiguous copy. conv2d calls these
+// kernels one sample at a time (N = 1): each GEMM W(FN, C*FH*FW) · col(C*FH*FW, OH*OW) then writes
+// that sample's (FN, OH*OW) output block in place, without transposing anything.
 
 #include <cstddef>
 
@@ -48,27 +49,25 @@ void col2im(const T* col, const ConvGeometry& g, T* x);
 
 // ---- the reused workspace -----------------------------------------------------------------------
 
-/// The scratch buffers conv2d uses: `columns` holds the column matrix of one sample
-/// (C*FH*FW, OH*OW); the conv kernels work a sample at a time so that it stays in cache.
-enum class ConvBuffer { columns = 0 };
-
-/// A scratch buffer of at least `count` elements, owned by the calling thread.
+/// The calling thread's column buffer, of at least `count` elements: conv2d and its backward ops
+/// put the column matrix of one sample (C*FH*FW, OH*OW) there, so it stays in cache.
 ///
 /// Lifetime: the buffer lives until the thread exits or release_conv_workspace() is called. It only
 /// grows (reallocated when a larger size is asked for, never for an equal or smaller one), so a
-/// training loop with fixed image shapes allocates it once, whatever its batch sizes. Its contents are valid only until the next
-/// conv op on the same thread: no op keeps data in it across calls, which is why conv2d's backward
-/// recomputes im2col instead of reading the forward's columns (another forward may have run since).
+/// training loop with fixed image shapes allocates it once, whatever its batch sizes. Its contents
+/// are valid only until the next conv op on the same thread: no op keeps data in it across calls,
+/// which is why conv2d's backward recomputes im2col instead of reading the forward's columns
+/// (another forward may have run since).
 template <typename T>
-T* conv_workspace(ConvBuffer which, std::size_t count);
+T* conv_workspace(std::size_t count);
 
 /// How many times any thread's conv workspace has been (re)allocated: stays constant while shapes
 /// repeat (tests check this).
 std::size_t conv_workspace_allocations();
 
-/// Current capacity in elements of the calling thread's buffer `which` for element type T.
+/// Current capacity in elements of the calling thread's buffer for element type T.
 template <typename T>
-std::size_t conv_workspace_capacity(ConvBuffer which);
+std::size_t conv_workspace_capacity();
 
 /// Frees the calling thread's workspaces (e.g. after evaluating with a huge batch).
 void release_conv_workspace();

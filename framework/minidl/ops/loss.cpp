@@ -7,11 +7,11 @@
 #include <xtensor/xmath.hpp>
 #include <xtensor/xnoalias.hpp>
 
-#include "minidl/core/grad_mode.hpp"
 #include "minidl/core/record.hpp"
 #include "minidl/ops/arithmetic.hpp"
 #include "minidl/ops/broadcasting.hpp"
 #include "minidl/ops/elementwise.hpp"
+#include "minidl/ops/reduction.hpp"
 #include "minidl/ops/softmax.hpp"
 
 namespace minidl {
@@ -215,6 +215,49 @@ Variable<T> cross_entropy_error(const Variable<T>& y, const std::vector<std::siz
 
 // ---- fused softmax + cross-entropy --------------------------------------------------------------
 
+namespace {
+
+// The gradient of softmax-cross-entropy as a recorded op, with inputs {gy, logits, t}:
+//   gx = (p·S − t)·gy/N,   p = softmax(logits) (cached by the forward), S_i = Σ_j t_ij
+// (S = 1 for one-hot labels). Its backward, with k = gy/N:
+//   d/dgy = Σ G·(p·S − t)/N        (this op again, with gy = 1)
+//   d/dlogits = k · softmax_vjp(p, G·S)
+//   d/dt = k · (Σ_j G_ij p_ij − G)
+template <typename T>
+Variable<T> softmax_cross_entropy_backward(const Variable<T>& gy, const Variable<T>& logits, const Variable<T>& t,
+                                           const std::shared_ptr<const Tensor<T>>& probs, double inv_n) {
+  const std::size_t c = logits.shape().back();
+  Tensor<T> gx = *probs;  // one allocation: the gradient is written over a copy of p
+  T* pg = gx.data();
+  const T* tt = t.data().data();
+  const T scale = static_cast<T>(double(gy.item()) * inv_n);
+  for (std::size_t r = 0; r < gx.size() / c; ++r) {
+    T s = 0;
+    for (std::size_t j = 0; j < c; ++j) s += tt[r * c + j];
+    for (std::size_t j = 0; j < c; ++j) pg[r * c + j] = (pg[r * c + j] * s - tt[r * c + j]) * scale;
+  }
+  return record<T>("softmax_cross_entropy_backward", std::move(gx), {gy, logits, t},
+                   [probs, inv_n](const Inputs<T>& in, const Variable<T>&, const Variable<T>& G) {
+                     Shape row_sums = in[1].shape();
+                     row_sums.back() = 1;
+                     const Variable<T> k = mul_scalar(in[0], inv_n);
+                     Grads<T> g(3);
+                     if (in[0].requires_grad()) {
+                       const Variable<T> per_unit_gy =
+                           softmax_cross_entropy_backward(scalar_tensor<T>(1.0), in[1], in[2], probs, inv_n);
+                       g[0] = sum(mul(G, per_unit_gy));
+                     }
+                     if (in[1].requires_grad() || in[2].requires_grad()) {
+                       const Variable<T> p = softmax(in[1], -1);
+                       if (in[1].requires_grad()) g[1] = mul(softmax_vjp(p, mul(G, sum_to(in[2], row_sums)), -1), k);
+                       if (in[2].requires_grad()) g[2] = mul(sub(sum_to(mul(G, p), row_sums), G), k);
+                     }
+                     return g;
+                   });
+}
+
+}  // namespace
+
 template <typename T>
 Variable<T> softmax_cross_entropy(const Variable<T>& logits, const std::vector<std::size_t>& labels) {
   const char* op = "softmax_cross_entropy";
@@ -232,20 +275,11 @@ Variable<T> softmax_cross_entropy(const Variable<T>& logits, const std::vector<s
   const double loss = acc / double(b.n);
   check_loss<T>(op, loss, {{"logits contain", &logits.data()}});
   const double inv_n = 1.0 / double(b.n);
+  std::shared_ptr<const Tensor<T>> cached = std::move(probs);
   return record<T>(op, full_tensor<T>({}, static_cast<T>(loss)), {logits},
-                   [probs, labels, inv_n, c = b.c](const Inputs<T>& in, const Variable<T>&, const Variable<T>& gy) {
-                     if (!grad_enabled()) {
-                       // gx = (p − onehot)·gy/N straight from the cached p: one allocation.
-                       Tensor<T> g = *probs;
-                       T* pg = g.data();
-                       for (std::size_t i = 0; i < labels.size(); ++i) pg[i * c + labels[i]] -= T(1);
-                       const T scale = static_cast<T>(double(gy.item()) * inv_n);
-                       for (std::size_t k = 0; k < g.size(); ++k) pg[k] *= scale;
-                       return Grads<T>{Variable<T>(std::move(g))};
-                     }
-                     // create_graph: the same formula from differentiable ops.
+                   [cached, labels, inv_n, c = b.c](const Inputs<T>& in, const Variable<T>&, const Variable<T>& gy) {
                      const Variable<T> onehot = onehot_const<T>(in[0].shape(), c, labels);
-                     return Grads<T>{mul(sub(softmax(in[0], -1), onehot), mul_scalar(gy, inv_n))};
+                     return Grads<T>{softmax_cross_entropy_backward(gy, in[0], onehot, cached, inv_n)};
                    });
 }
 
@@ -268,30 +302,11 @@ Variable<T> softmax_cross_entropy(const Variable<T>& logits, const Variable<T>& 
   check_loss<T>(op, loss, {{"logits contain", &logits.data()}, {"targets contain", &t.data()}});
 
   const double inv_n = 1.0 / double(b.n);
+  std::shared_ptr<const Tensor<T>> cached = std::move(probs);
   return record<T>(op, full_tensor<T>({}, static_cast<T>(loss)), {logits, t},
-                   [probs, inv_n, c = b.c](const Inputs<T>& in, const Variable<T>&, const Variable<T>& gy) {
+                   [cached, inv_n](const Inputs<T>& in, const Variable<T>&, const Variable<T>& gy) {
                      Grads<T> g(2);
-                     Shape row_sums = in[0].shape();
-                     row_sums.back() = 1;
-                     if (in[0].requires_grad()) {
-                       if (!grad_enabled()) {
-                         // gx = (p·Σ_k t_ik − t)·gy/N from the cached p: one allocation.
-                         Tensor<T> gx = *probs;
-                         T* pg = gx.data();
-                         const T* tt = in[1].data().data();
-                         const T scale = static_cast<T>(double(gy.item()) * inv_n);
-                         for (std::size_t r = 0; r < gx.size() / c; ++r) {
-                           T s = 0;
-                           for (std::size_t j = 0; j < c; ++j) s += tt[r * c + j];
-                           for (std::size_t j = 0; j < c; ++j)
-                             pg[r * c + j] = (pg[r * c + j] * s - tt[r * c + j]) * scale;
-                         }
-                         g[0] = Variable<T>(std::move(gx));
-                       } else {
-                         const Variable<T> p = softmax(in[0], -1);
-                         g[0] = mul(sub(mul(p, sum_to(in[1], row_sums)), in[1]), mul_scalar(gy, inv_n));
-                       }
-                     }
+                     if (in[0].requires_grad()) g[0] = softmax_cross_entropy_backward(gy, in[0], in[1], cached, inv_n);
                      if (in[1].requires_grad()) g[1] = mul(log_softmax(in[0], -1), mul_scalar(gy, -inv_n));
                      return g;
                    });

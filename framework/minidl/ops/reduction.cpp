@@ -10,11 +10,7 @@
 #include <xtensor/xbroadcast.hpp>
 #include <xtensor/xreducer.hpp>
 
-#include "minidl/core/grad_mode.hpp"
 #include "minidl/core/record.hpp"
-#include "minidl/ops/arithmetic.hpp"
-#include "minidl/ops/broadcasting.hpp"
-#include "minidl/ops/shape.hpp"
 
 namespace minidl {
 namespace {
@@ -180,33 +176,37 @@ Tensor<T> reduce_sum(const Tensor<T>& x, const Plan& p) {
   return y;
 }
 
-// d(reduction)/dx for sum and mean: every x element receives its output's gradient times `scale`.
+template <typename T>
+Variable<T> sum_impl(const char* op, const Variable<T>& x, const Plan& p, double scale);
+
+// The gradient of sum/mean as a recorded op: every x element receives its output's gradient times
+// `scale`. Its adjoint is the reduction itself, so its backward is sum_impl over the same plan.
 template <typename T>
 Variable<T> spread(const Variable<T>& gy, const Plan& p, double scale) {
-  if (grad_enabled()) {  // create_graph: build it from differentiable ops
-    Variable<T> g = broadcast_to(reshape(gy, p.keep_shape), p.x_shape);
-    return scale == 1.0 ? g : mul_scalar(g, scale);
-  }
   const T s = static_cast<T>(scale);
+  Tensor<T> g;
   if (!p.block) {
     Tensor<T> k = gy.data();
     k.reshape(p.keep_shape);
-    Tensor<T> g = xt::broadcast(k, p.x_shape);
+    g = xt::broadcast(k, p.x_shape);
     if (s != T(1)) g *= s;
-    return Variable<T>(std::move(g));
-  }
-  Tensor<T> g = Tensor<T>::from_shape(p.x_shape);
-  const T* src = gy.data().data();
-  T* dst = g.data();
-  for (std::size_t o = 0; o < p.outer; ++o) {
-    T* base = dst + o * p.red * p.inner;
-    for (std::size_t r = 0; r < p.red; ++r) {
-      T* row = base + r * p.inner;
-      const T* from = src + o * p.inner;
-      for (std::size_t i = 0; i < p.inner; ++i) row[i] = from[i] * s;
+  } else {
+    g = Tensor<T>::from_shape(p.x_shape);
+    const T* src = gy.data().data();
+    T* dst = g.data();
+    for (std::size_t o = 0; o < p.outer; ++o) {
+      T* base = dst + o * p.red * p.inner;
+      for (std::size_t r = 0; r < p.red; ++r) {
+        T* row = base + r * p.inner;
+        const T* from = src + o * p.inner;
+        for (std::size_t i = 0; i < p.inner; ++i) row[i] = from[i] * s;
+      }
     }
   }
-  return Variable<T>(std::move(g));
+  return record<T>(scale == 1.0 ? "sum_backward" : "mean_backward", std::move(g), {gy},
+                   [p, scale](const Inputs<T>&, const Variable<T>&, const Variable<T>& G) {
+                     return Grads<T>{sum_impl(scale == 1.0 ? "sum" : "mean", G, p, scale)};
+                   });
 }
 
 std::vector<int> all_axes(std::size_t ndim) {
@@ -222,6 +222,36 @@ Variable<T> sum_impl(const char* op, const Variable<T>& x, const Plan& p, double
   return record<T>(op, std::move(y), {x}, [p, scale](const Inputs<T>&, const Variable<T>&, const Variable<T>& gy) {
     return Grads<T>{spread(gy, p, scale)};
   });
+}
+
+using Winners = std::shared_ptr<const std::vector<std::size_t>>;
+
+template <typename T>
+Variable<T> gather_winners(const Variable<T>& x, const Winners& w, const Shape& out_shape);
+
+// The gradient of max/min as a recorded op: zeros of x's shape with gy at the winners' flat
+// positions. Its adjoint (and so its backward) is gather_winners, and the other way round.
+template <typename T>
+Variable<T> scatter_winners(const Variable<T>& gy, const Winners& w, const Shape& x_shape) {
+  Tensor<T> g = zeros_tensor<T>(x_shape);
+  const T* src = gy.data().data();
+  for (std::size_t k = 0; k < w->size(); ++k) g.data()[(*w)[k]] = src[k];
+  return record<T>("extreme_backward", std::move(g), {gy},
+                   [w](const Inputs<T>& in, const Variable<T>&, const Variable<T>& G) {
+                     return Grads<T>{gather_winners(G, w, in[0].shape())};
+                   });
+}
+
+// y[k] = x[w[k]], shaped as the max/min output.
+template <typename T>
+Variable<T> gather_winners(const Variable<T>& x, const Winners& w, const Shape& out_shape) {
+  Tensor<T> y = Tensor<T>::from_shape(out_shape);
+  const T* src = x.data().data();
+  for (std::size_t k = 0; k < w->size(); ++k) y.data()[k] = src[(*w)[k]];
+  return record<T>("extreme_backward_gather", std::move(y), {x},
+                   [w](const Inputs<T>& in, const Variable<T>&, const Variable<T>& G) {
+                     return Grads<T>{scatter_winners(G, w, in[0].shape())};
+                   });
 }
 
 // max (Max = true) or min (Max = false) along one axis, with the first extreme element
@@ -274,17 +304,7 @@ Variable<T> extreme(const char* op, const Variable<T>& x, int axis, bool keepdim
     for (std::size_t i = 0; i < inner; ++i) (*winners)[o * inner + i] = (o * red + arg[o * inner + i]) * inner + i;
   }
   return record<T>(op, std::move(y), {x}, [p, winners](const Inputs<T>&, const Variable<T>&, const Variable<T>& gy) {
-    const std::vector<std::size_t>& w = *winners;
-    if (!grad_enabled()) {  // plain backward: scatter gy into zeros
-      Tensor<T> g = zeros_tensor<T>(p.x_shape);
-      const T* src = gy.data().data();
-      for (std::size_t k = 0; k < w.size(); ++k) g.data()[w[k]] = src[k];
-      return Grads<T>{Variable<T>(std::move(g))};
-    }
-    // create_graph: broadcast gy and multiply by the constant one-hot mask, both differentiable in gy.
-    Tensor<T> mask = zeros_tensor<T>(p.x_shape);
-    for (std::size_t k : w) mask.data()[k] = T(1);
-    return Grads<T>{mul(broadcast_to(reshape(gy, p.keep_shape), p.x_shape), Variable<T>(std::move(mask)))};
+    return Grads<T>{scatter_winners(gy, winners, p.x_shape)};
   });
 }
 

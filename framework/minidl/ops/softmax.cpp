@@ -206,11 +206,16 @@ template <typename T>
 Variable<T> softmax(const Variable<T>& x, int axis) {
   const std::size_t ax = resolve_axis("softmax", axis, x.shape());
   return record<T>("softmax", softmax_tensor(x.data(), axis, "softmax"), {x},
-                   [ax](const Inputs<T>& in, const Variable<T>& y, const Variable<T>& gy) {
-                     // gx = y * (gy - Σ_axis(y * gy))
-                     const Variable<T> dot = sum_to(mul(y, gy), kept(in[0].shape(), ax));
-                     return Grads<T>{mul(y, sub(gy, dot))};
+                   [ax](const Inputs<T>&, const Variable<T>& y, const Variable<T>& gy) {
+                     return Grads<T>{softmax_vjp(y, gy, static_cast<int>(ax))};
                    });
+}
+
+template <typename T>
+Variable<T> softmax_vjp(const Variable<T>& y, const Variable<T>& gy, int axis) {
+  const std::size_t ax = resolve_axis("softmax_vjp", axis, y.shape());
+  const Variable<T> dot = sum_to(mul(y, gy), kept(y.shape(), ax));
+  return mul(y, sub(gy, dot));
 }
 
 template <typename T>
@@ -228,7 +233,8 @@ Variable<T> log_softmax(const Variable<T>& x, int axis) {
   template Tensor<T> softmax_tensor<T>(const Tensor<T>&, int, const char*);                 \
   template Tensor<T> log_softmax_tensor<T>(const Tensor<T>&, int, const char*, Tensor<T>*); \
   template Variable<T> softmax<T>(const Variable<T>&, int);                                 \
-  template Variable<T> log_softmax<T>(const Variable<T>&, int);
+  template Variable<T> log_softmax<T>(const Variable<T>&, int);                             \
+  template Variable<T> softmax_vjp<T>(const Variable<T>&, const Variable<T>&, int);
 
 MINIDL_INSTANTIATE(float)
 MINIDL_INSTANTIATE(double)

@@ -109,6 +109,3 @@ template <typename T>
 std::vector<Variable<T>> trainable(const std::vector<Variable<T>>& params);
 
 }  // namespace minidl
-
-// SGD lives in its own file; included here so code that includes optimizer.hpp still sees it.
-#include "minidl/optim/sgd.hpp"

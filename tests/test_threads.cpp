@@ -1,0 +1,121 @@
+// Thread safety (docs/architecture.md, "Threads"): separate models train concurrently without
+// affecting each other, one model can serve inference to several threads in eval/no-grad mode,
+// and the default generator is per thread. scripts/tsan_threads.sh runs this file under
+// ThreadSanitizer.
+#include <catch2/catch.hpp>
+
+#include <thread>
+#include <vector>
+
+#include <minidl/minidl.hpp>
+
+#include "models/mlp.hpp"
+#include "models/simple_conv_net.hpp"
+
+using namespace minidl;
+
+namespace {
+
+// Bit-for-bit equality of two tensors (xtensor's == would fight Catch's expression decomposition).
+bool same(const Tensor<float>& a, const Tensor<float>& b) { return a.shape() == b.shape() && bool(a == b); }
+bool same(const Tensor<double>& a, const Tensor<double>& b) { return a.shape() == b.shape() && bool(a == b); }
+
+// A tiny SimpleConvNet (conv -> relu -> pool -> affine -> relu -> affine).
+models::SimpleConvNetConfig tiny_cnn() {
+  models::SimpleConvNetConfig c;
+  c.height = c.width = 8;
+  c.filter_num = 3;
+  c.filter_size = 3;
+  c.hidden = 8;
+  c.classes = 3;
+  return c;
+}
+
+// Trains a fresh model from `seed` for a few steps and returns its parameters' values. Everything
+// random comes from the thread's own generator or the default one (per thread).
+template <typename Model>
+std::vector<Tensor<float>> train_copy(std::uint64_t seed, Model make, const Shape& x_shape) {
+  manual_seed(seed);
+  Generator gen(seed);
+  auto model = make(gen);
+  Adam<float> opt(model->parameters(), 0.01);
+  const Var x = randn<float>(x_shape);  // the default generator: per thread
+  std::vector<std::size_t> t(x_shape[0]);
+  for (std::size_t i = 0; i < t.size(); ++i) t[i] = i % 3;
+  for (int step = 0; step < 5; ++step) {
+    opt.zero_grad();
+    softmax_cross_entropy((*model)(x), t).backward();
+    opt.step();
+  }
+  std::vector<Tensor<float>> values;
+  for (const auto& p : model->parameters()) values.push_back(p.data());
+  return values;
+}
+
+auto make_mlp = [](Generator& gen) {
+  return std::make_shared<models::MLP<float>>(std::vector<std::size_t>{12, 16, 3}, gen);
+};
+auto make_cnn = [](Generator& gen) { return std::make_shared<models::SimpleConvNet<float>>(gen, tiny_cnn()); };
+
+}  // namespace
+
+TEST_CASE("two threads train separate models at once, each exactly as if alone", "[threads]") {
+  // Alone, one after the other: the reference.
+  const auto mlp_alone = train_copy(1, make_mlp, {6, 12});
+  const auto cnn_alone = train_copy(2, make_cnn, {4, 1, 8, 8});
+  // Together: an MLP and a CNN on two threads, plus a second MLP on this one.
+  std::vector<Tensor<float>> mlp_thread, cnn_thread, mlp_here;
+  std::thread a([&] { mlp_thread = train_copy(1, make_mlp, {6, 12}); });
+  std::thread b([&] { cnn_thread = train_copy(2, make_cnn, {4, 1, 8, 8}); });
+  mlp_here = train_copy(1, make_mlp, {6, 12});
+  a.join();
+  b.join();
+  REQUIRE(mlp_thread.size() == mlp_alone.size());
+  REQUIRE(cnn_thread.size() == cnn_alone.size());
+  for (std::size_t i = 0; i < mlp_alone.size(); ++i) {
+    CHECK(same(mlp_thread[i], mlp_alone[i]));
+    CHECK(same(mlp_here[i], mlp_alone[i]));
+  }
+  for (std::size_t i = 0; i < cnn_alone.size(); ++i) CHECK(same(cnn_thread[i], cnn_alone[i]));
+  // Training changed the parameters (the comparison above is not between untouched initial values).
+  Generator gen(1);
+  const auto initial = make_mlp(gen)->parameters();
+  CHECK_FALSE(same(initial[0].data(), mlp_alone[0]));
+}
+
+TEST_CASE("one model serves inference to several threads in eval mode under NoGradGuard", "[threads]") {
+  Generator gen(3);
+  models::SimpleConvNet<float> net(gen, tiny_cnn());
+  net.eval();
+  const Var x = randn<float>({5, 1, 8, 8}, gen);
+  Tensor<float> reference;
+  {
+    NoGradGuard no_grad;
+    reference = net(x).data();
+  }
+  constexpr int kThreads = 3;
+  std::vector<Tensor<float>> outputs(kThreads);
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i) {
+    threads.emplace_back([&, i] {
+      NoGradGuard no_grad;  // grad mode is per thread: each reader turns recording off itself
+      for (int rep = 0; rep < 4; ++rep) outputs[i] = net(x).data();
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (const auto& out : outputs) CHECK(same(out, reference));
+}
+
+TEST_CASE("the default generator is per thread: seeding one thread does not move another's stream", "[threads]") {
+  manual_seed(7);
+  const Tensor<double> here_first = randn<double>({4}).data();
+  Tensor<double> there;
+  std::thread t([&] {
+    manual_seed(7);
+    there = randn<double>({4}).data();
+  });
+  t.join();
+  CHECK(same(there, here_first));  // same seed, same stream, on either thread
+  manual_seed(7);
+  CHECK(same(randn<double>({4}).data(), here_first));  // the other thread's draws did not advance ours
+}
