@@ -28,6 +28,7 @@ namespace {
 
 double default_lr(const std::string& name) {
   if (name == "adam") return 0.001;
+  if (name == "sgd") return 0.1;
   for (const auto& n : optimizer_names())
     if (n == name) return 0.01;
   unknown(name);
