@@ -30,7 +30,7 @@ const nlohmann::json& field(const nlohmann::json& j, const char* key) {
 
 std::size_t count_field(const nlohmann::json& j, const char* key) {
   const nlohmann::json& v = field(j, key);
-  if (!v.is_number_unsigned())
+  if (!v.is_number_integer() || v.get<long long>() < 0)
     throw std::invalid_argument(std::string("Trainer::restore: '") + key + "' is not a count");
   return v.get<std::size_t>();
 }
