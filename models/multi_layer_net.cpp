@@ -14,15 +14,6 @@ namespace minidl::models {
 
 namespace {
 
-const char* activation_name(Activation a) {
-  switch (a) {
-    case Activation::ReLU: return "relu";
-    case Activation::Sigmoid: return "sigmoid";
-    case Activation::Tanh: return "tanh";
-  }
-  return "?";
-}
-
 // Restores a module's train/eval mode when it goes out of scope.
 template <typename T>
 class ModeRestorer {

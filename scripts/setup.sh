@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(cmake g++ make pkg-config libxtensor-dev libxtensor-blas-dev libopenblas-dev libxsimd-dev
-          catch2 zlib1g-dev libcli11-dev gnuplot-nox graphviz)
+          catch2 zlib1g-dev nlohmann-json3-dev libcli11-dev gnuplot-nox graphviz)
 
 missing=()
 for p in "${packages[@]}"; do

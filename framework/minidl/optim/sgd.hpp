@@ -13,6 +13,8 @@ class SGD : public Optimizer<T> {
   /// SGD over `params` with learning rate `lr` (the book's default 0.01; 0.1 for the two-layer net).
   SGD(std::vector<Variable<T>> params, double lr = 0.01) : Optimizer<T>(std::move(params), lr) {}
 
+  std::string kind() const override { return "sgd"; }
+
  protected:
   void update(std::size_t index, Tensor<T>& param, const Tensor<T>& grad) override;
 };
