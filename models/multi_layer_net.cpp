@@ -12,19 +12,6 @@
 
 namespace minidl::models {
 
-namespace {
-
-const char* activation_name(Activation a) {
-  switch (a) {
-    case Activation::ReLU: return "relu";
-    case Activation::Sigmoid: return "sigmoid";
-    case Activation::Tanh: return "tanh";
-  }
-  return "?";
-}
-
-}  // namespace
-
 template <typename T>
 MultiLayerNet<T>::MultiLayerNet(const MultiLayerNetConfig& config, Generator& gen) : config_(config) {
   if (config.input_size == 0 || config.output_size == 0) {

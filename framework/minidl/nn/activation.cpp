@@ -13,6 +13,15 @@ Activation parse_activation(const std::string& name) {
   throw std::invalid_argument("activation: unknown activation '" + name + "' (expected relu, sigmoid or tanh)");
 }
 
+const char* activation_name(Activation kind) {
+  switch (kind) {
+    case Activation::ReLU: return "relu";
+    case Activation::Sigmoid: return "sigmoid";
+    case Activation::Tanh: return "tanh";
+  }
+  return "?";
+}
+
 template <typename T>
 Variable<T> ReLU<T>::forward(const Variable<T>& x) {
   return relu(x);

@@ -10,6 +10,8 @@ enum class Activation { ReLU, Sigmoid, Tanh };
 
 /// Parses "relu", "sigmoid", "tanh"; throws std::invalid_argument otherwise.
 Activation parse_activation(const std::string& name);
+/// The name parse_activation accepts for this kind: "relu", "sigmoid" or "tanh".
+const char* activation_name(Activation kind);
 
 /// max(0, x).
 template <typename T>

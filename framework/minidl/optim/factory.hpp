@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "minidl/optim/optimizer.hpp"
 
 namespace minidl {
@@ -23,5 +25,14 @@ double default_lr(const std::string& name);
 template <typename T>
 std::unique_ptr<Optimizer<T>> make_optimizer(const std::string& name, std::vector<Variable<T>> params,
                                              double lr = -1, double momentum = 0.9);
+
+/// Rebuilds an optimizer from its spec() over `params`: the kind, the constructor's
+/// hyper-parameters (missing ones take the constructor defaults; "lr" missing takes
+/// default_lr(kind)), then apply_spec() for weight decay, clipping and freezing. Its accumulated
+/// state starts empty: restore it with import_state(). Throws std::invalid_argument naming the
+/// problem for a spec that is not an object, an unknown kind, an unknown key, a value of the wrong
+/// type or out of range, or per-parameter settings for a different number of parameters.
+template <typename T>
+std::unique_ptr<Optimizer<T>> make_optimizer_from_spec(const nlohmann::json& spec, std::vector<Variable<T>> params);
 
 }  // namespace minidl

@@ -14,6 +14,8 @@ class SGD : public Optimizer<T> {
   /// is the library's one choice).
   SGD(std::vector<Variable<T>> params, double lr) : Optimizer<T>(std::move(params), lr) {}
 
+  std::string kind() const override { return "sgd"; }
+
  protected:
   void update(std::size_t index, Tensor<T>& param, const Tensor<T>& grad) override;
 };

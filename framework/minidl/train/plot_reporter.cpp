@@ -1,6 +1,7 @@
 #include "minidl/train/plot_reporter.hpp"
 
 #include <cmath>
+#include <cstdio>
 #include <vector>
 
 #include "minidl/io/atomic_file.hpp"
@@ -35,7 +36,9 @@ std::string PlotReporter::draw(const TrainHistory& h) {
   const std::string drawn = write_plot(stem_ + ".tmp", panels, prefer_svg_);
   const std::string ext = drawn.substr(drawn.find_last_of('.'));
   path_ = stem_ + ext;
-  replace_file(drawn, path_);
+  // Copied into place atomically (gnuplot wrote the file aside), so the plot is never half drawn.
+  write_file_atomically(path_, read_whole_file(drawn));
+  std::remove(drawn.c_str());
   return path_;
 }
 
