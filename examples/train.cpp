@@ -40,10 +40,7 @@
 #include <minidl/minidl.hpp>
 #include <minidl/optim/factory.hpp>
 
-#include "models/deep_conv_net.hpp"
-#include "models/mlp.hpp"
-#include "models/multi_layer_net.hpp"
-#include "models/simple_conv_net.hpp"
+#include "models/model_spec.hpp"
 
 using namespace minidl;
 
@@ -254,7 +251,8 @@ std::string os_error(const std::string& what, const std::string& path) {
   return what + " '" + path + "': " + std::strerror(errno);
 }
 
-// mkdir -p, with the OS reason for the first folder that cannot be made.
+// mkdir -p, with the OS reason for the first folder that cannot be made (a file in the way makes
+// the next mkdir fail with ENOTDIR, "Not a directory").
 void make_dirs(const std::string& path) {
   std::string partial;
   std::stringstream ss(path);
@@ -264,10 +262,13 @@ void make_dirs(const std::string& path) {
     if (part.empty()) continue;
     partial += part;
     if (::mkdir(partial.c_str(), 0755) != 0 && errno != EEXIST) throw std::runtime_error(os_error("cannot create folder", partial));
-    struct stat st;
-    if (::stat(partial.c_str(), &st) != 0) throw std::runtime_error(os_error("cannot inspect", partial));
-    if (!S_ISDIR(st.st_mode)) throw std::runtime_error("cannot use '" + partial + "' as a folder: it is a file");
     partial += "/";
+  }
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) throw std::runtime_error(os_error("cannot use folder", path));
+  if (!S_ISDIR(st.st_mode)) {
+    errno = ENOTDIR;
+    throw std::runtime_error(os_error("cannot use as the output folder", path));
   }
 }
 
@@ -302,27 +303,28 @@ std::optional<Schedule> make_schedule(const Config& cfg, std::size_t total_steps
   return cfg.warmup ? then(warmup_lr(cfg.warmup), cfg.warmup, main) : main;
 }
 
-std::shared_ptr<Module<float>> build_model(const Config& cfg, Generator& gen) {
-  if (cfg.model == "simple") return std::make_shared<models::SimpleConvNet<float>>(gen);
-  if (cfg.model == "deep") return std::make_shared<models::DeepConvNet<float>>(gen);
-  if (cfg.model == "multilayer") {
-    models::MultiLayerNetConfig mc;
-    mc.input_size = kInputSize;
-    mc.hidden_sizes = cfg.hidden;
-    mc.output_size = kNumClasses;
-    mc.activation = parse_activation(cfg.activation);
-    mc.init = parse_init(cfg.init);
-    mc.weight_init_std = cfg.weight_init_std;
-    mc.use_batchnorm = cfg.batchnorm;
-    mc.use_dropout = cfg.dropout > 0;
-    mc.dropout_ratio = cfg.dropout;
-    return std::make_shared<models::MultiLayerNet<float>>(mc, gen);
-  }
+// The network the flags describe, as a model spec (models/model_spec.hpp): the program builds it
+// with make_model, and the checkpoint stores it, so load_model rebuilds the same network.
+nlohmann::json model_spec(const Config& cfg) {
+  if (cfg.model == "simple") return {{"kind", "simple_conv_net"}, {"config", nlohmann::json::object()}};
+  if (cfg.model == "deep") return {{"kind", "deep_conv_net"}, {"config", nlohmann::json::object()}};
+  if (cfg.model == "multilayer")
+    return {{"kind", "multi_layer_net"},
+            {"config",
+             {{"input_size", kInputSize},
+              {"hidden_sizes", cfg.hidden},
+              {"output_size", kNumClasses},
+              {"activation", cfg.activation},
+              {"init", cfg.init},
+              {"weight_init_std", cfg.weight_init_std},
+              {"use_batchnorm", cfg.batchnorm},
+              {"use_dropout", cfg.dropout > 0},
+              {"dropout_ratio", cfg.dropout > 0 ? cfg.dropout : 0.5}}}};
   std::vector<std::size_t> sizes{kInputSize};
   sizes.insert(sizes.end(), cfg.hidden.begin(), cfg.hidden.end());
   sizes.push_back(kNumClasses);
-  return std::make_shared<models::MLP<float>>(sizes, gen, parse_activation(cfg.activation), parse_init(cfg.init),
-                                              cfg.weight_init_std);
+  return {{"kind", "mlp"},
+          {"config", {{"sizes", sizes}, {"activation", cfg.activation}, {"init", cfg.init}, {"stddev", cfg.weight_init_std}}}};
 }
 
 // Settings that apply to one kind of model only: refuse them elsewhere instead of ignoring them.
@@ -338,7 +340,56 @@ void check_model_flags(const Config& cfg, const CLI::App& app) {
   }
 }
 
-int run(Config cfg, const std::string& resume_dir) {
+// What --resume continues from: the checkpoint, read and checked once.
+struct Resume {
+  CheckpointFile file;
+  nlohmann::json trainer_state;
+};
+
+// The flags --resume may change: how far to go and how to run, never what is trained.
+const std::vector<std::string> kResumeFlags{"--resume", "--epochs",       "--iters", "--threads",
+                                            "--data",   "--min-test-acc", "--svg"};
+
+Resume open_run(const std::string& dir) {
+  const std::string path = dir + "/model.ckpt";
+  if (::access(path.c_str(), R_OK) != 0) throw std::runtime_error("--resume: no such run: " + os_error("cannot read", path));
+  CheckpointFile file = CheckpointFile::read(path);
+  const nlohmann::json& state = file.info().run_state;
+  if (!state.is_object() || !state.contains("program") || !state.contains("trainer"))
+    throw std::runtime_error("--resume: '" + path + "' holds weights only, not a resumable run (saved by an older "
+                                                    "train, or by save_checkpoint(model, path))");
+  nlohmann::json trainer_state = state.at("trainer");
+  return {std::move(file), std::move(trainer_state)};
+}
+
+// --resume keeps the run's settings: any flag outside kResumeFlags is refused, not ignored.
+void check_resume_flags(const CLI::App& app) {
+  for (const CLI::Option* o : app.get_options()) {
+    if (o->count() == 0) continue;
+    const std::string flag = "--" + o->get_lnames().front();
+    if (std::find(kResumeFlags.begin(), kResumeFlags.end(), flag) == kResumeFlags.end()) {
+      std::string allowed;
+      for (const auto& f : kResumeFlags) allowed += " " + f;
+      throw std::invalid_argument(flag + " cannot change a resumed run (it keeps its settings); with --resume only" +
+                                  allowed + " are accepted");
+    }
+  }
+}
+
+// The saved run's settings, with the few flags --resume may change taken from the command line.
+Config resumed_config(const CLI::App& app, const Config& given, const nlohmann::json& run_state, const std::string& dir) {
+  Config cfg = config_from_json(run_state.at("program"));
+  cfg.out_dir = dir;  // the run lives where it was found, even if its folder was moved
+  if (app.count("--epochs")) cfg.epochs = given.epochs, cfg.iters = 0;
+  if (app.count("--iters")) cfg.iters = given.iters;
+  if (app.count("--threads")) cfg.threads = given.threads;
+  if (app.count("--data")) cfg.data_dir = given.data_dir;  // the same images, found elsewhere
+  if (app.count("--min-test-acc")) cfg.min_test_acc = given.min_test_acc;
+  if (app.count("--svg")) cfg.svg = given.svg;
+  return cfg;
+}
+
+int run(Config cfg, const std::optional<Resume>& resume) {
   const blas::ThreadChoice threads = blas::apply_threads(cfg.threads);
   if (!threads.note.empty()) std::cerr << threads.note << "\n";
   const auto wall_start = std::chrono::steady_clock::now();
@@ -373,7 +424,8 @@ int run(Config cfg, const std::string& resume_dir) {
   opt.train_eval_limit = cfg.conv() ? kConvTrainEvalLimit : 0;
 
   Generator gen(cfg.seed);  // weights (and DeepConvNet's dropout masks): must outlive the model
-  std::shared_ptr<Module<float>> model = build_model(cfg, gen);
+  const nlohmann::json spec = model_spec(cfg);
+  std::unique_ptr<Module<float>> model = models::make_model<float>(spec, gen);
   std::unique_ptr<Optimizer<float>> optimizer =
       make_optimizer<float>(cfg.optimizer, model->parameters(), cfg.lr, cfg.momentum);
   optimizer->set_weight_decay(cfg.weight_decay);
@@ -386,8 +438,12 @@ int run(Config cfg, const std::string& resume_dir) {
   const std::size_t total_steps = t.total_steps();
   t.set_schedule(make_schedule(cfg, total_steps, per_epoch));
 
-  const std::string ckpt = resume_dir.empty() ? "" : resume_dir + "/model.ckpt";
-  if (!resume_dir.empty()) load_checkpoint(*model, ckpt);
+  if (resume) {
+    resume->file.restore(*model, optimizer.get());  // weights, buffers, the optimizer's moments and steps
+    t.restore(resume->trainer_state);                // position, sampler, generators, history
+    std::cout << "resuming " << resume->file.path() << " at step " << t.history().steps() << " of " << total_steps
+              << "\n";
+  }
 
   std::ostringstream extras;  // only what differs from the plain recipe
   if (cfg.optimizer == "momentum" || cfg.optimizer == "nesterov") extras << ", momentum " << cfg.momentum;
@@ -404,7 +460,10 @@ int run(Config cfg, const std::string& resume_dir) {
   ConsoleReporter console;
   CsvReporter csv(cfg.out_dir + "/metrics.csv", cfg.out_dir + "/steps.csv");
   PlotReporter plot(cfg.out_dir + "/curves", cfg.svg);
-  CheckpointReporter checkpoints([&](const std::string& path) { save_checkpoint(*model, path); }, cfg.out_dir,
+  const auto save = [&](const std::string& path) {
+    save_checkpoint(path, *model, spec, optimizer.get(), {{"program", config_to_json(cfg)}, {"trainer", t.state()}});
+  };
+  CheckpointReporter checkpoints(save, cfg.out_dir,
                                  cfg.keep == "best" ? KeepPolicy::best : KeepPolicy::last);
   for (TrainReporter* r : std::initializer_list<TrainReporter*>{&console, &csv, &checkpoints, &plot}) t.add_reporter(*r);
   install_interrupt_handlers();
@@ -424,6 +483,10 @@ int run(Config cfg, const std::string& resume_dir) {
     std::cout << "interrupted at step " << h.steps() << " (epoch " << std::max<std::size_t>(epoch, 1)
               << "); resume with: train --resume " << cfg.out_dir << std::endl;
     return kExitInterrupted;
+  }
+  if (h.epochs.empty()) {  // resumed past its end before a single epoch finished: nothing to report
+    std::cout << "no epoch finished (" << h.steps() << " steps)\n";
+    return 0;
   }
   // The model this run hands over: the best epoch on validation with --keep best, else the last.
   // Its test accuracy is the one reported and checked; the test set never chose it.
@@ -531,11 +594,17 @@ int main(int argc, char** argv) {
     return app.exit(e);
   }
   try {
+    std::optional<Resume> resume;
+    if (!resume_dir.empty()) {
+      check_resume_flags(app);
+      resume = open_run(resume_dir);
+      cfg = resumed_config(app, cfg, resume->file.info().run_state, resume_dir);
+    }
     check_model_flags(cfg, app);
     if (cfg.keep == "best" && cfg.val_split == 0)
       throw std::invalid_argument("--keep best chooses by validation accuracy: it needs --val-split N");
     if (!cfg.min_test_acc.empty()) parse_accuracy(cfg.min_test_acc);
-    return run(cfg, resume_dir);
+    return run(cfg, resume);
   } catch (const std::exception& e) {
     std::cerr << "train: error: " << e.what() << "\n";
     return 1;

@@ -22,7 +22,7 @@ expect_error() {
   return 0
 }
 
-tiny=(--train-limit 200 --test-limit 100 --epochs 1 --threads 1 --data "$data")
+tiny=(--train-limit 200 --test-limit 100 --epochs 1 --threads 1)
 
 expect_error "--batch-size: 0 is not in [1, 65536]" --batch-size 0
 expect_error "--lr: -1 is not in [1e-09, 10]" --lr -1
@@ -35,7 +35,6 @@ expect_error "--min-test-acc: 101% is not in [0%, 100%]" "${tiny[@]}" --min-test
 expect_error "unknown flag '--epoch' (did you mean --epochs?)" --epoch 3
 expect_error "valid flags: --help --model" --epoch 3
 expect_error "--hidden does not apply to --model simple" --model simple --hidden 50
-expect_error "--val-split 200 leaves no training images (there are 200)" "${tiny[@]}" --val-split 200 --out "$work/v"
 # Paths: the OS reason, and the output folder is checked before the data is even read.
 touch "$work/a_file"
 expect_error "cannot create folder '$work/a_file/run': Not a directory" --out "$work/a_file/run" --data /nonexistent
@@ -46,6 +45,9 @@ if [ "$(id -u)" -ne 0 ]; then  # root writes anywhere
 fi
 chmod 755 "$work/readonly"
 expect_error "MNIST train images file not found" "${tiny[@]}" --data "$work/nothing_here" --out "$work/d"
+tiny+=(--data "$data")
+expect_error "--val-split 200 leaves no training images (there are 200)" "${tiny[@]}" --val-split 200 --out "$work/v"
+expect_error "--lr cannot change a resumed run" --resume "$work/nothing_here" --lr 0.5
 expect_error "no such run" --resume "$work/nothing_here"
 
 # Both accuracy forms are accepted and mean the same.

@@ -1,6 +1,7 @@
 // Stopping and resuming a run: Generator and DataLoader states, Trainer::state()/restore(), and
-// runs that stop after k steps and resume to N that must equal N steps in one go, bit for bit
-// (parameters, every step's loss and learning rate, every epoch's numbers except wall times).
+// runs that stop after k steps, go through a checkpoint file and resume to N, which must equal N
+// steps in one go bit for bit (parameters, every step's loss and learning rate, every epoch's
+// numbers except wall times): MLP+SGD, SimpleConvNet+Adam and a network with dropout.
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -17,6 +18,7 @@
 #include "data_fixtures.hpp"
 #include "models/mlp.hpp"
 #include "models/multi_layer_net.hpp"
+#include "models/simple_conv_net.hpp"
 
 using namespace minidl;
 
@@ -87,17 +89,16 @@ void require_same_history(const TrainHistory& a, const TrainHistory& b) {
   }
 }
 
-// N steps in one go vs stop after `stop` steps, save (weights through a checkpoint file, optimizer
-// state through `carry`, run state through JSON text), rebuild everything and resume to the end.
-void check_resume(const Builder& build, std::size_t stop,
-                  const std::function<void(const Optimizer<float>&, Optimizer<float>&)>& carry) {
+// N steps in one go vs stop after `stop` steps, save a training checkpoint (weights, optimizer
+// spec and state, and the Trainer's state as run_state), rebuild everything from scratch, load it
+// and resume to the end.
+void check_resume(const Builder& build, std::size_t stop) {
   Run straight;
   build(straight);
   const TrainHistory whole = straight.trainer->fit();
 
   fixtures::TempDir dir;
   const std::string ckpt = dir.file("model.ckpt");
-  std::string state_text;
   {
     Run first;
     build(first);
@@ -108,21 +109,18 @@ void check_resume(const Builder& build, std::size_t stop,
     const TrainHistory& part = first.trainer->fit();
     REQUIRE(part.interrupted);
     REQUIRE(part.steps() == stop);
-    save_checkpoint(*first.model, ckpt);
-    state_text = first.trainer->state().dump();
-    Run second;
-    build(second);
-    load_checkpoint(*second.model, ckpt);
-    carry(*first.optimizer, *second.optimizer);
-    second.trainer->restore(nlohmann::json::parse(state_text));
-    const TrainHistory& rest = second.trainer->fit();
-    REQUIRE_FALSE(rest.interrupted);
-    require_same_params(*straight.model, *second.model);
-    require_same_history(whole, rest);
+    save_checkpoint(ckpt, *first.model, nlohmann::json(), first.optimizer.get(), first.trainer->state());
   }
+  Run second;
+  build(second);
+  const CheckpointInfo info = load_checkpoint(ckpt, *second.model, second.optimizer.get());
+  second.trainer->restore(info.run_state);
+  const TrainHistory& rest = second.trainer->fit();
+  REQUIRE_FALSE(rest.interrupted);
+  require_same_params(*straight.model, *second.model);
+  require_same_history(whole, rest);
+  REQUIRE(second.optimizer->steps() == straight.optimizer->steps());
 }
-
-void no_state(const Optimizer<float>&, Optimizer<float>&) {}
 
 }  // namespace
 
@@ -196,8 +194,8 @@ TEST_CASE("resume: MLP + SGD stopped mid-epoch equals one run, bit for bit", "[r
     r.trainer->set_validation(&val);
     r.trainer->set_schedule(cosine_lr(32, 0.1));
   };
-  SECTION("inside an epoch") { check_resume(build, 13, no_state); }
-  SECTION("at an epoch boundary") { check_resume(build, 16, no_state); }
+  SECTION("inside an epoch") { check_resume(build, 13); }
+  SECTION("at an epoch boundary") { check_resume(build, 16); }
 }
 
 TEST_CASE("resume: a net with dropout (its mask generator restored) equals one run", "[resume]") {
@@ -217,7 +215,7 @@ TEST_CASE("resume: a net with dropout (its mask generator restored) equals one r
     o.loader.seed = 8;
     r.trainer = std::make_unique<Trainer<float>>(*r.model, *r.optimizer, train, &test, o);
   };
-  check_resume(build, 14, no_state);
+  check_resume(build, 14);
 }
 
 TEST_CASE("Trainer::restore refuses a state that does not fit", "[resume]") {
@@ -249,4 +247,25 @@ TEST_CASE("Trainer::restore refuses a state that does not fit", "[resume]") {
   bad = good;
   bad["version"] = 2;
   REQUIRE_THROWS_WITH(trainer.restore(bad), Catch::Contains("version 2"));
+}
+
+TEST_CASE("resume: SimpleConvNet + Adam (moments and step counts in the checkpoint) equals one run", "[resume]") {
+  static auto train = noisy_classes(60, {1, 10, 10}, 1), test = noisy_classes(20, {1, 10, 10}, 2);
+  const Builder build = [](Run& r) {
+    models::SimpleConvNetConfig c;
+    c.height = c.width = 10;
+    c.filter_num = 4;
+    c.filter_size = 3;
+    c.hidden = 16;
+    c.classes = 3;
+    r.model = std::make_shared<models::SimpleConvNet<float>>(r.gen, c);
+    r.optimizer = std::make_unique<Adam<float>>(r.model->parameters(), 0.01);
+    TrainerOptions o;
+    o.epochs = 3;
+    o.loader.batch_size = 8;  // 8 steps an epoch, the last one of 4 items
+    o.loader.seed = 5;
+    o.eval_batch = 16;
+    r.trainer = std::make_unique<Trainer<float>>(*r.model, *r.optimizer, train, &test, o);
+  };
+  check_resume(build, 11);
 }
