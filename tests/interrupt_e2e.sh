@@ -5,7 +5,7 @@
 #    how to resume, and leave every output file whole: metrics.csv and steps.csv with complete rows
 #    (steps.csv ending at the step it names), the plot, a model.ckpt that --resume accepts, and no
 #    temporary files.
-# 2. Two SIGINTs in a row: it must exit 130 at once, and every file present must still be whole.
+# 2. SIGTERM then SIGINT: it must exit 130 at once, and every file present must still be whole.
 set -euo pipefail
 train="$1"
 data="$2"
@@ -31,7 +31,7 @@ check_csv() {
 wait_for_metrics() {
   local out="$1" pid="$2"
   for _ in $(seq 600); do
-    [ -s "$out/metrics.csv" ] && [ "$(wc -l < "$out/metrics.csv")" -ge 2 ] && return 0
+    [ -s "$out/metrics.csv" ] && [ "$(wc -l < "$out/metrics.csv")" -ge 2 ] && [ -s "$out/steps.csv" ] && return 0
     kill -0 "$pid" 2>/dev/null || fail "the run ended before it could be interrupted"
     sleep 0.1
   done
@@ -71,17 +71,19 @@ if ls "$out"/*.tmp* > /dev/null 2>&1; then fail "temporary files left: $(ls "$ou
 check_csv "$out/metrics.csv"
 [ "$(wc -l < "$out/metrics.csv")" -eq $((epoch + 1)) ] || fail "after resuming to $epoch epochs metrics.csv should have $epoch rows"
 
-# --- 2. two SIGINTs: out at once --------------------------------------------------------------------
+# --- 2. SIGTERM, then SIGINT: out at once --------------------------------------------------------------------
 out="$work/twice"
 "$train" "${common[@]}" --out "$out" > "$work/twice.log" 2>&1 &
 pid=$!
 wait_for_metrics "$out" "$pid"
-kill -INT "$pid"
-kill -INT "$pid"
+kill -TERM "$pid"  # the first signal of either kind asks for a graceful stop ...
+kill -INT "$pid"   # ... and a second one of either kind ends the process at once
 set +e
 wait "$pid"
 rc=$?
 set -e
-[ "$rc" -eq 130 ] || fail "exit status $rc after two SIGINTs, expected 130"
+[ "$rc" -eq 130 ] || fail "exit status $rc after two signals, expected 130"
+# Killed at any moment: each file is the old version or the new one, never a mix (a temporary file
+# may be left beside it).
 for f in metrics.csv steps.csv; do check_csv "$out/$f"; done
 echo "interrupt_e2e: ok (interrupted at step $step)"
