@@ -38,7 +38,7 @@ wait_for_metrics() {
   fail "no epoch finished within 60 s"
 }
 
-common=(--train-limit 2000 --test-limit 500 --batch-size 20 --epochs 500 --seed 1 --threads 1 --svg --data "$data")
+common=(--train-limit 6000 --test-limit 500 --batch-size 10 --epochs 500 --seed 1 --threads 1 --svg --data "$data")
 
 # --- 1. one SIGINT ---------------------------------------------------------------------------------
 out="$work/once"
@@ -65,11 +65,12 @@ last="$(tail -n 1 "$out/steps.csv" | cut -d, -f1)"
 grep -q '</svg>' "$out/curves.svg" || fail "the plot is cut short"
 [ -s "$out/model.ckpt" ] || fail "no checkpoint"
 if ls "$out"/*.tmp* > /dev/null 2>&1; then fail "temporary files left: $(ls "$out"/*.tmp*)"; fi
-# The checkpoint is whole and resumable: the interrupted epoch is finished from it.
-"$train" --resume "$out" --epochs "$epoch" --threads 1 > "$work/resume.log" 2>&1 ||
+# The checkpoint is whole and resumable: the run continues from it to the end of the next epoch.
+"$train" --resume "$out" --epochs $((epoch + 1)) --threads 1 > "$work/resume.log" 2>&1 ||
   { cat "$work/resume.log"; fail "--resume from the interrupted run failed"; }
+grep -q "^resuming .* at step $step of " "$work/resume.log" || fail "the resumed run did not start at step $step"
 check_csv "$out/metrics.csv"
-[ "$(wc -l < "$out/metrics.csv")" -eq $((epoch + 1)) ] || fail "after resuming to $epoch epochs metrics.csv should have $epoch rows"
+[ "$(wc -l < "$out/metrics.csv")" -eq $((epoch + 2)) ] || fail "after resuming to $((epoch + 1)) epochs metrics.csv should have that many rows"
 
 # --- 2. SIGTERM, then SIGINT: out at once --------------------------------------------------------------------
 out="$work/twice"
