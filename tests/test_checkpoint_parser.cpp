@@ -198,7 +198,7 @@ TEST_CASE("Version-2 metadata and optimizer entries are checked", "[checkpoint][
       two_params(f);
       f.entry(2, "m:fc1.W", {1, 1}, {0.f}).write(kPath);
       REQUIRE_THROWS_WITH(load_checkpoint<float>(kPath, t.net, &opt),
-                          Catch::Contains("entry 'm:fc1.W'") && Catch::Contains("a momentum optimizer does not keep"));
+                          Catch::Contains("entry 'm:fc1.W'") && Catch::Contains("which an optimizer of kind 'momentum' does not keep"));
     }
     {
       FileBuilder f;
