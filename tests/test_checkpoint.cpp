@@ -49,6 +49,7 @@ TEST_CASE("Saving replaces the old checkpoint atomically and leaves no temp file
   // A save that cannot even create its temp file fails without touching the existing checkpoint.
   const std::string before = read_all(path);
   REQUIRE_THROWS_AS(save_checkpoint(m, "no_such_dir_minidl/x.ckpt"), CheckpointError);
+  REQUIRE_THROWS_WITH(save_checkpoint(m, "no_such_dir_minidl/x.ckpt"), Catch::Contains("No such file or directory"));
   REQUIRE(read_all(path) == before);
   std::remove(path.c_str());
 }

@@ -62,3 +62,20 @@ TEST_CASE("A version-1 checkpoint file still loads with the values it was writte
   load_checkpoint(net, kFixture);
   require_fixture_values(net);
 }
+
+TEST_CASE("A version-1 checkpoint has no specs and cannot restore an optimizer", "[checkpoint][v1]") {
+  const CheckpointInfo info = read_checkpoint_info(kFixture);
+  REQUIRE(info.version == 1);
+  REQUIRE(info.dtype == "float32");
+  REQUIRE(info.model_spec.is_null());
+  REQUIRE(info.optimizer_spec.is_null());
+  REQUIRE(info.run_state.is_null());
+  Generator gen(99);
+  models::MultiLayerNet<float> net(fixture_config(), gen);
+  const Tensor<float> before = net.parameters()[0].data();
+  SGD<float> sgd(net.parameters(), 0.1);
+  REQUIRE_THROWS_WITH(load_checkpoint<float>(kFixture, net, &sgd), Catch::Contains("is a version-1 checkpoint: it holds weights only"));
+  REQUIRE((net.parameters()[0].data() == before));
+  REQUIRE(load_checkpoint<float>(kFixture, net, nullptr).version == 1);
+  require_fixture_values(net);
+}

@@ -286,7 +286,7 @@ void CheckpointFile::restore(Module<T>& model, Optimizer<T>* optimizer) const {
       const std::size_t sep = e.name.find(kSlotSeparator);
       const std::string slot = e.name.substr(0, sep), param = e.name.substr(sep + 1);
       if (std::find(slots.begin(), slots.end(), slot) == slots.end()) {
-        p.fail_entry(e, "is state '" + slot + "', which a " + optimizer->kind() + " optimizer does not keep");
+        p.fail_entry(e, "is state '" + slot + "', which an optimizer of kind '" + optimizer->kind() + "' does not keep");
       }
       const auto it = index_by_name.find(param);
       if (it == index_by_name.end()) p.fail_entry(e, "belongs to '" + param + "', which the optimizer does not optimize");

@@ -62,7 +62,7 @@ void Optimizer<T>::apply_spec(const nlohmann::json& spec) {
   const nlohmann::json mine = this->spec();
   for (const auto& [key, value] : spec.items()) {
     if (key == "kind" || settable_keys().count(key)) continue;
-    if (!mine.contains(key)) bad_spec("unknown key '" + key + "' for a " + kind() + " optimizer");
+    if (!mine.contains(key)) bad_spec("unknown key '" + key + "' for an optimizer of kind '" + kind() + "'");
     if (mine[key] != value) {
       bad_spec("'" + key + "' is " + value.dump() + " but this optimizer was built with " + mine[key].dump());
     }
@@ -141,7 +141,7 @@ void Optimizer<T>::import_state(const OptimizerState<T>& state) {
   for (const auto& [name, values] : state.counters) {
     const auto it = std::find_if(refs.counters.begin(), refs.counters.end(), [&](const auto& c) { return c.first == name; });
     if (it == refs.counters.end()) {
-      throw std::invalid_argument("optimizer state: a " + kind() + " optimizer has no counter '" + name + "'");
+      throw std::invalid_argument("optimizer state: an optimizer of kind '" + kind() + "' has no counter '" + name + "'");
     }
     if (values.size() != n) {
       throw std::invalid_argument("optimizer state: counter '" + name + "' has " + std::to_string(values.size()) +
@@ -155,7 +155,7 @@ void Optimizer<T>::import_state(const OptimizerState<T>& state) {
   for (const auto& t : state.tensors) {
     const auto it = std::find_if(refs.tensors.begin(), refs.tensors.end(), [&](const auto& s) { return s.first == t.slot; });
     if (it == refs.tensors.end()) {
-      throw std::invalid_argument("optimizer state: a " + kind() + " optimizer has no state '" + t.slot + "'");
+      throw std::invalid_argument("optimizer state: an optimizer of kind '" + kind() + "' has no state '" + t.slot + "'");
     }
     if (t.index >= n) {
       throw std::invalid_argument("optimizer state: '" + t.slot + "' of parameter " + std::to_string(t.index) +
