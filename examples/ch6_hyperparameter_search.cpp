@@ -84,7 +84,6 @@ int main(int argc, char** argv) {
     opt.epochs = kEpochs;
     opt.loader.batch_size = kBatchSize;
     opt.loader.sampling = Sampling::with_replacement;  // the book's Trainer: np.random.choice
-    opt.verbose = false;
 
     std::vector<Trial> results;
     for (std::size_t t = 0; t < trials; ++t) {
@@ -99,10 +98,11 @@ int main(int argc, char** argv) {
         if (name.size() >= 2 && name.compare(name.size() - 2, 2, ".W") == 0) sgd.set_weight_decay(p, trial.weight_decay);
       }
       opt.loader.seed = seed * 1000 + t;
-      Trainer<float> trainer(model, sgd, train, &val, opt);
+      Trainer<float> trainer(model, sgd, train, nullptr, opt);  // no test set: the search never sees it
+      trainer.set_validation(&val);
       const TrainHistory& h = trainer.fit();
       for (const auto& e : h.epochs) {
-        trial.val_acc.push_back(e.test_acc);
+        trial.val_acc.push_back(e.val_acc);
         trial.train_acc.push_back(e.train_acc);
       }
       std::cout << "trial " << std::setw(3) << trial.id << ": val acc " << std::fixed << std::setprecision(2)

@@ -89,7 +89,6 @@ int main(int argc, char** argv) {
     opt.loader.sampling = Sampling::with_replacement;  // np.random.choice(train_size, batch_size)
     opt.loader.seed = seed;                            // same batches for every optimizer
     opt.evaluate = false;
-    opt.verbose = false;
 
     std::vector<std::vector<double>> losses;
     std::vector<double> test_acc, seconds;

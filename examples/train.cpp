@@ -1,51 +1,76 @@
-// train: the main job. Trains a multi-layer perceptron on MNIST and reports as it goes.
+// train: the main job. Trains one of the book's networks on MNIST through minidl's Trainer and
+// reports as it goes.
 //
-//   build/train                                   # 784-100-10 ReLU, batch 100, SGD lr 0.1, 20 epochs
+//   build/train                                   # MLP 784-100-10 ReLU, batch 100, SGD lr 0.1, 20 epochs
+//   build/train --model simple                    # SimpleConvNet (chapter 7), Adam lr 0.001
+//   build/train --model deep --val-split 5000 --keep best   # DeepConvNet (chapter 8), best epoch kept
+//   build/train --model multilayer --hidden 100 100 --batchnorm --dropout 0.2   # chapter 6's net
 //   build/train --hidden 50 --iters 10000 --sampler replacement   # the book's chapter-5 run
-//   build/train --optimizer adam --schedule cosine --weight-decay 1e-4  # chapter-6 tools
+//   build/train --resume runs/mnist_mlp --epochs 30              # carry on where a run stopped
 //   build/train --help
 //
-// Prints a progress bar per epoch and train/test accuracy after each; writes metrics.csv,
-// steps.csv, a loss/accuracy plot and a checkpoint into --out. The loop itself is minidl's Trainer.
+// Prints a progress bar per epoch and train/validation/test accuracy after each; writes
+// metrics.csv, steps.csv, a loss/accuracy plot and model.ckpt (plus best.ckpt with --keep best)
+// into --out. Ctrl-C (or SIGTERM) finishes the current step, saves everything and says how to
+// resume; a second Ctrl-C quits at once.
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
-#include <fstream>
+#include <cstring>
 #include <iomanip>
 #include <iostream>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <sstream>
 
-#include <minidl/core/allocator.hpp>
-#include <minidl/minidl.hpp>
-#include <minidl/data/dataloader.hpp>
-#include <minidl/data/mnist.hpp>
-#include <minidl/io/checkpoint.hpp>
-#include <minidl/optim/optimizers.hpp>
-#include <minidl/train/trainer.hpp>
+#include <nlohmann/json.hpp>
 
-#include "models/mlp.hpp"
+#include <minidl/core/allocator.hpp>
+#include <minidl/data/mnist.hpp>
+#include <minidl/data/subset.hpp>
+#include <minidl/io/checkpoint.hpp>
+#include <minidl/minidl.hpp>
+#include <minidl/optim/factory.hpp>
+
+#include "models/model_spec.hpp"
 
 using namespace minidl;
 
 namespace {
 
-constexpr std::size_t kInputSize = 784;      // 28x28 pixels, flattened as in the book
-constexpr std::size_t kNumClasses = 10;      // digits 0-9
-constexpr std::size_t kEvalBatch = 1000;     // rows per forward pass when measuring accuracy
-constexpr double kSgdDefaultLr = 0.1;        // --lr default for sgd (the others take the book's rates)
+constexpr std::size_t kInputSize = 784;          // 28x28 pixels, flattened for the dense models
+constexpr std::size_t kNumClasses = 10;          // digits 0-9
+constexpr std::size_t kDenseEvalBatch = 1000;    // rows per forward pass when measuring the dense models
+constexpr std::size_t kConvEvalBatch = 100;      // ... the CNNs: their column buffers grow with the batch
+                                                 // (DeepConvNet's conv2 needs 144 x 784 floats per image)
+constexpr std::size_t kConvTrainEvalLimit = 10000;  // CNN train accuracy over the first 10k images (the
+                                                    // book measures a sample too; 60k would double
+                                                    // DeepConvNet's evaluation time)
+constexpr int kExitBelowTarget = 3;              // --min-test-acc not reached
+constexpr int kExitInterrupted = 130;            // 128 + SIGINT, what shells expect after Ctrl-C
 
+// Everything that defines a run. Saved into the checkpoint so --resume needs no other flag.
 struct Config {
-  std::vector<std::size_t> hidden{100};      // hidden layer widths
+  std::string model = "mlp";                 // mlp | multilayer | simple | deep
+  std::vector<std::size_t> hidden{100};      // hidden widths of mlp / multilayer
+  std::string activation = "relu";           // mlp / multilayer
+  std::string init = "he";                   // mlp / multilayer: he, xavier or std
+  double weight_init_std = 0.01;             // --init std
+  bool batchnorm = false;                    // multilayer: batch norm after each hidden layer
+  double dropout = 0;                        // multilayer: dropout ratio after each hidden layer (0 = none)
   std::size_t epochs = 20;
   std::size_t iters = 0;                     // total steps; 0 = epochs x batches per epoch
   std::size_t batch_size = 100;
-  double lr = -1;                            // < 0: 0.1 for sgd, else the book's default (adam 0.001, others 0.01)
-  std::string optimizer = "sgd";             // sgd | momentum | nesterov | adagrad | rmsprop | adam
+  std::string optimizer;                     // empty: sgd for the dense models, adam for the CNNs (the book's)
+  double lr = -1;                            // < 0: default_lr(optimizer)
   double momentum = 0.9;                     // momentum and nesterov only
   double weight_decay = 0;                   // L2 weight decay lambda (0 = off)
   double clip_norm = 0;                      // clip gradients to this global norm (0 = off)
@@ -56,29 +81,217 @@ struct Config {
   std::size_t warmup = 0;                    // linear warm-up steps before the schedule (0 = none)
   std::uint64_t seed = 42;
   std::string sampler = "shuffle";           // shuffle | replacement | sequential
-  std::string activation = "relu";
-  std::string init = "he";
-  double weight_init_std = 0.01;             // used by --init std
+  std::size_t val_split = 0;                 // hold out the last N training images for validation
+  std::string keep = "last";                 // last | best (also best.ckpt, by validation accuracy)
   std::string data_dir = "data/mnist";
-  std::string out_dir = "runs/mnist_mlp";
-  int threads = 0;  // OpenBLAS threads; 0: one per idle core (blas::apply_threads)
+  std::string out_dir;                       // empty: runs/mnist_<model>
+  int threads = 0;                           // OpenBLAS threads; 0: one per idle core
   std::size_t train_limit = 0;               // use only the first N training images (0 = all)
   std::size_t test_limit = 0;
-  double min_test_accuracy = -1;             // exit with status 3 if the final test accuracy is lower
-  bool svg = false;                          // write the plot as SVG even when gnuplot is available
+  std::string min_test_acc;                  // "97.5%" or 0.975; empty = no requirement
+  bool svg = false;                          // the plot as SVG even when gnuplot is available
+
+  bool conv() const { return model == "simple" || model == "deep"; }
 };
+
+nlohmann::json config_to_json(const Config& c) {
+  return {{"model", c.model},           {"hidden", c.hidden},       {"activation", c.activation},
+          {"init", c.init},             {"weight_init_std", c.weight_init_std},
+          {"batchnorm", c.batchnorm},   {"dropout", c.dropout},     {"epochs", c.epochs},
+          {"iters", c.iters},           {"batch_size", c.batch_size}, {"optimizer", c.optimizer},
+          {"lr", c.lr},                 {"momentum", c.momentum},   {"weight_decay", c.weight_decay},
+          {"clip_norm", c.clip_norm},   {"schedule", c.schedule},   {"step_size", c.step_size},
+          {"gamma", c.gamma},           {"min_lr_factor", c.min_lr_factor}, {"warmup", c.warmup},
+          {"seed", c.seed},             {"sampler", c.sampler},     {"val_split", c.val_split},
+          {"keep", c.keep},             {"data_dir", c.data_dir},   {"out_dir", c.out_dir},
+          {"threads", c.threads},       {"train_limit", c.train_limit}, {"test_limit", c.test_limit},
+          {"min_test_acc", c.min_test_acc}, {"svg", c.svg}};
+}
+
+template <typename V>
+void read(const nlohmann::json& j, const char* key, V& out) {
+  if (!j.contains(key)) throw std::invalid_argument(std::string("the saved run has no setting '") + key + "'");
+  try {
+    out = j.at(key).get<V>();
+  } catch (const nlohmann::json::exception&) {
+    throw std::invalid_argument(std::string("the saved run's setting '") + key + "' has the wrong type: " +
+                                j.at(key).dump());
+  }
+}
+
+Config config_from_json(const nlohmann::json& j) {
+  Config c;
+  read(j, "model", c.model), read(j, "hidden", c.hidden), read(j, "activation", c.activation);
+  read(j, "init", c.init), read(j, "weight_init_std", c.weight_init_std), read(j, "batchnorm", c.batchnorm);
+  read(j, "dropout", c.dropout), read(j, "epochs", c.epochs), read(j, "iters", c.iters);
+  read(j, "batch_size", c.batch_size), read(j, "optimizer", c.optimizer), read(j, "lr", c.lr);
+  read(j, "momentum", c.momentum), read(j, "weight_decay", c.weight_decay), read(j, "clip_norm", c.clip_norm);
+  read(j, "schedule", c.schedule), read(j, "step_size", c.step_size), read(j, "gamma", c.gamma);
+  read(j, "min_lr_factor", c.min_lr_factor), read(j, "warmup", c.warmup), read(j, "seed", c.seed);
+  read(j, "sampler", c.sampler), read(j, "val_split", c.val_split), read(j, "keep", c.keep);
+  read(j, "data_dir", c.data_dir), read(j, "out_dir", c.out_dir), read(j, "threads", c.threads);
+  read(j, "train_limit", c.train_limit), read(j, "test_limit", c.test_limit);
+  read(j, "min_test_acc", c.min_test_acc), read(j, "svg", c.svg);
+  return c;
+}
+
+// --- command line -------------------------------------------------------------------------------
+
+// A number printed the way people write it: "0.001", "60000", never 309 digits.
+template <typename V>
+std::string show(V v) {
+  std::ostringstream s;
+  s << v;
+  return s.str();
+}
+
+// A closed range [lo, hi] with a readable message ("0 is not in [1, 65536]").
+template <typename V>
+CLI::Validator in_range(V lo, V hi) {
+  const std::string range = "[" + show(lo) + ", " + show(hi) + "]";
+  return CLI::Validator(
+      [lo, hi, range](std::string& text) -> std::string {
+        V v{};
+        if (!CLI::detail::lexical_cast(text, v)) return "'" + text + "' is not a number";
+        if (!(v >= lo && v <= hi)) return text + " is not in " + range;
+        return {};
+      },
+      range);
+}
+
+// The half-open range [lo, hi) for ratios such as dropout or momentum.
+CLI::Validator below(double lo, double hi) {
+  const std::string range = "[" + show(lo) + ", " + show(hi) + ")";
+  return CLI::Validator(
+      [lo, hi, range](std::string& text) -> std::string {
+        double v = 0;
+        if (!CLI::detail::lexical_cast(text, v)) return "'" + text + "' is not a number";
+        if (!(v >= lo && v < hi)) return text + " is not in " + range;
+        return {};
+      },
+      range);
+}
+
+// --min-test-acc: "97.5%" is a percentage, 0.975 a fraction; a bare 97.5 is ambiguous and refused.
+double parse_accuracy(const std::string& text) {
+  std::string number = text;
+  const bool percent = !number.empty() && number.back() == '%';
+  if (percent) number.pop_back();
+  double v = 0;
+  std::size_t used = 0;
+  try {
+    v = std::stod(number, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != number.size() || !std::isfinite(v))
+    throw std::invalid_argument("--min-test-acc: '" + text + "' is not an accuracy (write 97.5% or 0.975)");
+  if (percent) {
+    if (v < 0 || v > 100) throw std::invalid_argument("--min-test-acc: " + text + " is not in [0%, 100%]");
+    return v / 100;
+  }
+  if (v < 0 || v > 1)
+    throw std::invalid_argument("--min-test-acc: " + text + " is not a fraction in [0, 1]; for a percentage write " +
+                                text + "%");
+  return v;
+}
+
+// Edit distance, for "did you mean" on a mistyped flag.
+std::size_t distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diag = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+std::vector<std::string> flag_names(const CLI::App& app) {
+  std::vector<std::string> names;
+  for (const CLI::Option* o : app.get_options())
+    for (const std::string& n : o->get_lnames()) names.push_back("--" + n);
+  return names;
+}
+
+// CLI11's message for unknown flags, plus the closest valid flag and the list of all of them.
+std::string explain_unknown_flags(const CLI::App& app, const std::vector<std::string>& unknown) {
+  const std::vector<std::string> names = flag_names(app);
+  std::ostringstream msg;
+  for (const std::string& u : unknown) {
+    if (u.empty() || u[0] != '-') {
+      msg << "unexpected value '" << u << "'\n";
+      continue;
+    }
+    msg << "unknown flag '" << u << "'";
+    const std::string flag = u.substr(0, u.find('='));
+    std::string best;
+    std::size_t best_d = 4;  // farther than 3 edits is no longer a typo
+    for (const std::string& n : names) {
+      const std::size_t d = distance(flag, n);
+      if (d < best_d) best_d = d, best = n;
+    }
+    if (!best.empty()) msg << " (did you mean " << best << "?)";
+    msg << "\n";
+  }
+  msg << "valid flags:";
+  for (const std::string& n : names) msg << " " << n;
+  msg << "\n";
+  return msg.str();
+}
+
+// --- files ----------------------------------------------------------------------------------------
+
+std::string os_error(const std::string& what, const std::string& path) {
+  return what + " '" + path + "': " + std::strerror(errno);
+}
+
+// mkdir -p, with the OS reason for the first folder that cannot be made (a file in the way makes
+// the next mkdir fail with ENOTDIR, "Not a directory").
+void make_dirs(const std::string& path) {
+  std::string partial;
+  std::stringstream ss(path);
+  std::string part;
+  if (!path.empty() && path[0] == '/') partial = "/";
+  while (std::getline(ss, part, '/')) {
+    if (part.empty()) continue;
+    partial += part;
+    if (::mkdir(partial.c_str(), 0755) != 0 && errno != EEXIST) throw std::runtime_error(os_error("cannot create folder", partial));
+    partial += "/";
+  }
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) throw std::runtime_error(os_error("cannot use folder", path));
+  if (!S_ISDIR(st.st_mode)) {
+    errno = ENOTDIR;
+    throw std::runtime_error(os_error("cannot use as the output folder", path));
+  }
+}
+
+// Before any training: the output folder exists (or is created) and takes a new file.
+void check_output_folder(const std::string& dir) {
+  make_dirs(dir);
+  const std::string probe = dir + "/.write_test";
+  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) throw std::runtime_error(os_error("cannot write into the output folder", dir));
+  ::close(fd);
+  ::unlink(probe.c_str());
+}
+
+// --- the run --------------------------------------------------------------------------------------
 
 Sampling parse_sampler(const std::string& s) {
   if (s == "shuffle") return Sampling::shuffle;
   if (s == "replacement") return Sampling::with_replacement;
-  if (s == "sequential") return Sampling::sequential;
-  throw std::invalid_argument("--sampler must be shuffle, replacement or sequential, got '" + s + "'");
+  return Sampling::sequential;
 }
 
 // The learning-rate schedule in steps: warm-up, then step decay or cosine annealing.
 std::optional<Schedule> make_schedule(const Config& cfg, std::size_t total_steps, std::size_t per_epoch) {
-  if (cfg.schedule != "none" && cfg.schedule != "step" && cfg.schedule != "cosine")
-    throw std::invalid_argument("--schedule must be none, step or cosine, got '" + cfg.schedule + "'");
   if (cfg.schedule == "none" && cfg.warmup == 0) return std::nullopt;
   if (cfg.warmup >= total_steps)
     throw std::invalid_argument("--warmup " + std::to_string(cfg.warmup) + " must be less than the " +
@@ -90,26 +303,116 @@ std::optional<Schedule> make_schedule(const Config& cfg, std::size_t total_steps
   return cfg.warmup ? then(warmup_lr(cfg.warmup), cfg.warmup, main) : main;
 }
 
-void make_dirs(const std::string& path) {
-  std::string partial;
-  std::stringstream ss(path);
-  std::string part;
-  if (!path.empty() && path[0] == '/') partial = "/";
-  while (std::getline(ss, part, '/')) {
-    if (part.empty()) continue;
-    partial += part + "/";
-    ::mkdir(partial.c_str(), 0755);
+// The network the flags describe, as a model spec (models/model_spec.hpp): the program builds it
+// with make_model, and the checkpoint stores it, so load_model rebuilds the same network.
+nlohmann::json model_spec(const Config& cfg) {
+  if (cfg.model == "simple") return {{"kind", "simple_conv_net"}, {"config", nlohmann::json::object()}};
+  if (cfg.model == "deep") return {{"kind", "deep_conv_net"}, {"config", nlohmann::json::object()}};
+  if (cfg.model == "multilayer")
+    return {{"kind", "multi_layer_net"},
+            {"config",
+             {{"input_size", kInputSize},
+              {"hidden_sizes", cfg.hidden},
+              {"output_size", kNumClasses},
+              {"activation", cfg.activation},
+              {"init", cfg.init},
+              {"weight_init_std", cfg.weight_init_std},
+              {"use_batchnorm", cfg.batchnorm},
+              {"use_dropout", cfg.dropout > 0},
+              {"dropout_ratio", cfg.dropout > 0 ? cfg.dropout : 0.5}}}};
+  std::vector<std::size_t> sizes{kInputSize};
+  sizes.insert(sizes.end(), cfg.hidden.begin(), cfg.hidden.end());
+  sizes.push_back(kNumClasses);
+  return {{"kind", "mlp"},
+          {"config", {{"sizes", sizes}, {"activation", cfg.activation}, {"init", cfg.init}, {"stddev", cfg.weight_init_std}}}};
+}
+
+// Settings that apply to one kind of model only: refuse them elsewhere instead of ignoring them.
+void check_model_flags(const Config& cfg, const CLI::App& app) {
+  const auto given = [&](const char* flag) { return app.count(flag) > 0; };
+  if (cfg.conv()) {
+    for (const char* f : {"--hidden", "--activation", "--init", "--weight-init-std", "--batchnorm", "--dropout"})
+      if (given(f)) throw std::invalid_argument(std::string(f) + " does not apply to --model " + cfg.model);
+  }
+  if (cfg.model == "mlp") {
+    for (const char* f : {"--batchnorm", "--dropout"})
+      if (given(f)) throw std::invalid_argument(std::string(f) + " needs --model multilayer");
   }
 }
 
-int run(const Config& cfg) {
+// What --resume continues from: the checkpoint, read and checked once.
+struct Resume {
+  CheckpointFile file;
+  nlohmann::json trainer_state;
+};
+
+// The flags --resume may change: how far to go and how to run, never what is trained.
+const std::vector<std::string> kResumeFlags{"--resume", "--epochs",       "--iters", "--threads",
+                                            "--data",   "--min-test-acc", "--svg"};
+
+Resume open_run(const std::string& dir) {
+  const std::string path = dir + "/model.ckpt";
+  if (::access(path.c_str(), R_OK) != 0) throw std::runtime_error("--resume: no such run: " + os_error("cannot read", path));
+  CheckpointFile file = CheckpointFile::read(path);
+  const nlohmann::json& state = file.info().run_state;
+  if (!state.is_object() || !state.contains("program") || !state.contains("trainer"))
+    throw std::runtime_error("--resume: '" + path + "' holds weights only, not a resumable run (saved by an older "
+                                                    "train, or by save_checkpoint(model, path))");
+  nlohmann::json trainer_state = state.at("trainer");
+  return {std::move(file), std::move(trainer_state)};
+}
+
+// --resume keeps the run's settings: any flag outside kResumeFlags is refused, not ignored.
+void check_resume_flags(const CLI::App& app) {
+  for (const CLI::Option* o : app.get_options()) {
+    if (o->count() == 0) continue;
+    const std::string flag = "--" + o->get_lnames().front();
+    if (std::find(kResumeFlags.begin(), kResumeFlags.end(), flag) == kResumeFlags.end()) {
+      std::string allowed;
+      for (const auto& f : kResumeFlags) allowed += " " + f;
+      throw std::invalid_argument(flag + " cannot change a resumed run (it keeps its settings); with --resume only" +
+                                  allowed + " are accepted");
+    }
+  }
+}
+
+// The saved run's settings, with the few flags --resume may change taken from the command line.
+Config resumed_config(const CLI::App& app, const Config& given, const nlohmann::json& run_state, const std::string& dir) {
+  Config cfg = config_from_json(run_state.at("program"));
+  cfg.out_dir = dir;  // the run lives where it was found, even if its folder was moved
+  if (app.count("--epochs")) cfg.epochs = given.epochs, cfg.iters = 0;
+  if (app.count("--iters")) cfg.iters = given.iters;
+  if (app.count("--threads")) cfg.threads = given.threads;
+  if (app.count("--data")) cfg.data_dir = given.data_dir;  // the same images, found elsewhere
+  if (app.count("--min-test-acc")) cfg.min_test_acc = given.min_test_acc;
+  if (app.count("--svg")) cfg.svg = given.svg;
+  return cfg;
+}
+
+int run(Config cfg, const std::optional<Resume>& resume) {
   const blas::ThreadChoice threads = blas::apply_threads(cfg.threads);
   if (!threads.note.empty()) std::cerr << threads.note << "\n";
   const auto wall_start = std::chrono::steady_clock::now();
+  const std::optional<double> min_test_acc =
+      cfg.min_test_acc.empty() ? std::nullopt : std::optional<double>(parse_accuracy(cfg.min_test_acc));
+  if (cfg.out_dir.empty()) cfg.out_dir = "runs/mnist_" + cfg.model;
+  if (cfg.optimizer.empty()) cfg.optimizer = cfg.conv() ? "adam" : "sgd";
+  check_output_folder(cfg.out_dir);  // before the data and a whole epoch of work
 
   MnistData mnist = load_mnist(cfg.data_dir);
-  auto train_set = ByteImageDataset<float>(first_items(mnist.train, cfg.train_limit));
-  auto test_set = ByteImageDataset<float>(first_items(mnist.test, cfg.test_limit));
+  ImageFormat format;
+  format.flatten = !cfg.conv();  // (1, 28, 28) images for the convolutions
+  ByteImageDataset<float> all_train(first_items(mnist.train, cfg.train_limit), format);
+  ByteImageDataset<float> test_set(first_items(mnist.test, cfg.test_limit), format);
+  if (cfg.val_split >= all_train.size())
+    throw std::invalid_argument("--val-split " + std::to_string(cfg.val_split) + " leaves no training images (there are " +
+                                std::to_string(all_train.size()) + ")");
+  // Validation: the LAST val_split training images, so the split does not depend on the seed.
+  const std::size_t n_train = all_train.size() - cfg.val_split;
+  std::vector<std::size_t> val_idx(cfg.val_split);
+  for (std::size_t i = 0; i < cfg.val_split; ++i) val_idx[i] = n_train + i;
+  SubsetDataset<float> train_set(all_train, first_indices(n_train));
+  SubsetDataset<float> val_set(all_train, val_idx);
 
   TrainerOptions opt;
   opt.epochs = cfg.epochs;
@@ -117,60 +420,93 @@ int run(const Config& cfg) {
   opt.loader.batch_size = cfg.batch_size;
   opt.loader.sampling = parse_sampler(cfg.sampler);
   opt.loader.seed = cfg.seed;
-  opt.eval_batch = kEvalBatch;
-  opt.metrics_csv = cfg.out_dir + "/metrics.csv";
-  opt.steps_csv = cfg.out_dir + "/steps.csv";
-  opt.plot_stem = cfg.out_dir + "/curves";
-  opt.svg = cfg.svg;
-  // Batch counts as the Trainer's loader will see them, for the banner and the schedule.
-  const std::size_t per_epoch = DataLoader<float>(train_set, opt.loader).num_batches();
-  const std::size_t total_steps = cfg.iters ? cfg.iters : cfg.epochs * per_epoch;
-  const std::size_t epochs = (total_steps + per_epoch - 1) / per_epoch;
-  opt.schedule = make_schedule(cfg, total_steps, per_epoch);
+  opt.eval_batch = cfg.conv() ? kConvEvalBatch : kDenseEvalBatch;
+  opt.train_eval_limit = cfg.conv() ? kConvTrainEvalLimit : 0;
 
-  Generator gen(cfg.seed);
-  std::vector<std::size_t> sizes{kInputSize};
-  sizes.insert(sizes.end(), cfg.hidden.begin(), cfg.hidden.end());
-  sizes.push_back(kNumClasses);
-  models::MLP<float> model(sizes, gen, parse_activation(cfg.activation), parse_init(cfg.init), cfg.weight_init_std);
-  const double lr = cfg.lr >= 0 ? cfg.lr : cfg.optimizer == "sgd" ? kSgdDefaultLr : default_lr(cfg.optimizer);
-  std::unique_ptr<Optimizer<float>> optimizer = make_optimizer<float>(cfg.optimizer, model.parameters(), lr, cfg.momentum);
+  Generator gen(cfg.seed);  // weights (and DeepConvNet's dropout masks): must outlive the model
+  const nlohmann::json spec = model_spec(cfg);
+  std::unique_ptr<Module<float>> model = models::make_model<float>(spec, gen);
+  std::unique_ptr<Optimizer<float>> optimizer =
+      make_optimizer<float>(cfg.optimizer, model->parameters(), cfg.lr, cfg.momentum);
   optimizer->set_weight_decay(cfg.weight_decay);
   optimizer->set_clip_norm(cfg.clip_norm);
 
-  std::ostringstream extras;  // only what differs from plain SGD, so the default banner is unchanged
+  Trainer<float> t(*model, *optimizer, train_set, &test_set, opt);
+  if (cfg.val_split) t.set_validation(&val_set);
+  t.track_generator(gen);
+  const std::size_t per_epoch = t.steps_per_epoch();
+  const std::size_t total_steps = t.total_steps();
+  t.set_schedule(make_schedule(cfg, total_steps, per_epoch));
+
+  if (resume) {
+    resume->file.restore(*model, optimizer.get());  // weights, buffers, the optimizer's moments and steps
+    t.restore(resume->trainer_state);                // position, sampler, generators, history
+    std::cout << "resuming " << resume->file.path() << " at step " << t.history().steps() << " of " << total_steps
+              << "\n";
+  }
+
+  std::ostringstream extras;  // only what differs from the plain recipe
   if (cfg.optimizer == "momentum" || cfg.optimizer == "nesterov") extras << ", momentum " << cfg.momentum;
   if (cfg.weight_decay > 0) extras << ", weight decay " << cfg.weight_decay;
   if (cfg.clip_norm > 0) extras << ", clip norm " << cfg.clip_norm;
-  if (opt.schedule) extras << ", schedule " << opt.schedule->describe();
-  std::cout << "minidl train: " << model.describe() << " (" << model.num_parameters() << " parameters), "
-            << train_set.size() << " train / " << test_set.size() << " test images\n"
-            << "  batch " << cfg.batch_size << ", " << (cfg.optimizer == "sgd" ? "SGD" : cfg.optimizer) << " lr " << lr
-            << extras.str() << ", " << cfg.sampler << " sampling, " << total_steps << " steps (" << epochs
-            << " epochs of " << per_epoch << "), seed " << cfg.seed << ", init " << cfg.init << ", "
-            << threads.label() << "\n";
+  if (t.options().schedule) extras << ", schedule " << t.options().schedule->describe();
+  std::cout << "minidl train: " << model->describe() << " (" << model->num_parameters() << " parameters), "
+            << train_set.size() << " train / " << (cfg.val_split ? std::to_string(val_set.size()) + " validation / " : "")
+            << test_set.size() << " test images\n"
+            << "  batch " << cfg.batch_size << ", " << cfg.optimizer << " lr " << optimizer->lr() << extras.str() << ", "
+            << cfg.sampler << " sampling, " << total_steps << " steps (" << (total_steps + per_epoch - 1) / per_epoch
+            << " epochs of " << per_epoch << "), seed " << cfg.seed << ", " << threads.label() << "\n";
 
-  make_dirs(cfg.out_dir);
-  Trainer<float> trainer(model, *optimizer, train_set, &test_set, opt);
-  trainer.on_epoch = [&](const EpochStats&) { save_checkpoint(model, cfg.out_dir + "/model.ckpt"); };
+  ConsoleReporter console;
+  CsvReporter csv(cfg.out_dir + "/metrics.csv", cfg.out_dir + "/steps.csv");
+  PlotReporter plot(cfg.out_dir + "/curves", cfg.svg);
+  const auto save = [&](const std::string& path) {
+    save_checkpoint(path, *model, spec, optimizer.get(), {{"program", config_to_json(cfg)}, {"trainer", t.state()}});
+  };
+  CheckpointReporter checkpoints(save, cfg.out_dir,
+                                 cfg.keep == "best" ? KeepPolicy::best : KeepPolicy::last);
+  for (TrainReporter* r : std::initializer_list<TrainReporter*>{&console, &csv, &checkpoints, &plot}) t.add_reporter(*r);
+  install_interrupt_handlers();
+  t.stop_requested = interrupt_requested;
   try {
-    trainer.fit();
+    t.fit();
   } catch (const TrainingDiverged& e) {
     throw std::runtime_error(std::string(e.what()) + "; try a smaller --lr");
   }
-  const TrainHistory& h = trainer.history();
-  const double test_acc = h.epochs.empty() ? 0 : h.epochs.back().test_acc;
-  const double train_acc = h.epochs.empty() ? 0 : h.epochs.back().train_acc;
-
+  const TrainHistory& h = t.history();
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-  std::cout << "wrote " << cfg.out_dir << "/metrics.csv, " << cfg.out_dir << "/steps.csv, " << h.plot_path << ", "
-            << cfg.out_dir << "/model.ckpt\n";
+  std::cout << "wrote " << cfg.out_dir << "/metrics.csv, " << cfg.out_dir << "/steps.csv, " << plot.path() << ", "
+            << checkpoints.last_path() << (cfg.keep == "best" && h.best_by_validation() ? ", " + checkpoints.best_path() : "")
+            << "\n";
+  if (h.interrupted) {
+    const std::size_t epoch = h.epochs.size() + (h.steps() > h.epochs.size() * per_epoch ? 1 : 0);
+    std::cout << "interrupted at step " << h.steps() << " (epoch " << std::max<std::size_t>(epoch, 1)
+              << "); resume with: train --resume " << cfg.out_dir << std::endl;
+    return kExitInterrupted;
+  }
+  if (h.epochs.empty()) {  // resumed past its end before a single epoch finished: nothing to report
+    std::cout << "no epoch finished (" << h.steps() << " steps)\n";
+    return 0;
+  }
+  // The model this run hands over: the best epoch on validation with --keep best, else the last.
+  // Its test accuracy is the one reported and checked; the test set never chose it.
+  const EpochStats* best = h.best_by_validation();
+  const EpochStats& chosen = cfg.keep == "best" && best ? *best : h.epochs.back();
+  const double test_acc = chosen.test_acc;
+  if (best) {
+    std::cout << std::fixed << std::setprecision(2) << "best on validation: epoch " << best->epoch
+              << ", validation accuracy " << 100 * best->val_acc << "%, test accuracy " << 100 * best->test_acc << "%"
+              << (cfg.keep == "best" ? " (saved as " + checkpoints.best_path() + ")" : "") << "\n";
+  }
   std::cout << std::fixed << std::setprecision(2) << "final: test accuracy " << 100 * test_acc << "% (train "
-            << 100 * train_acc << "%) after " << h.steps() << " steps, wall time " << std::setprecision(1) << wall
-            << " s" << std::endl;
-  if (cfg.min_test_accuracy >= 0 && test_acc < cfg.min_test_accuracy) {
-    std::cerr << "train: test accuracy " << test_acc << " is below the required " << cfg.min_test_accuracy << "\n";
-    return 3;
+            << 100 * chosen.train_acc << "%"
+            << (&chosen == &h.epochs.back() ? "" : ", epoch " + std::to_string(chosen.epoch) + " of " +
+                                                       std::to_string(h.epochs.size()))
+            << ") after " << h.steps() << " steps, wall time " << std::setprecision(1) << wall << " s" << std::endl;
+  if (min_test_acc && test_acc < *min_test_acc) {
+    std::cerr << "train: test accuracy " << 100 * test_acc << "% is below the required " << 100 * *min_test_acc
+              << "%\n";
+    return kExitBelowTarget;
   }
   return 0;
 }
@@ -180,48 +516,95 @@ int run(const Config& cfg) {
 int main(int argc, char** argv) {
   keep_large_buffers_in_heap();  // reuse step buffers instead of page-faulting fresh ones in
   Config cfg;
-  CLI::App app{"Train a multi-layer perceptron on MNIST with minidl"};
-  app.add_option("--hidden", cfg.hidden, "hidden layer widths, e.g. --hidden 100 or --hidden 512 512")
-      ->capture_default_str();
-  app.add_option("--epochs", cfg.epochs, "passes over the training set")->capture_default_str();
-  app.add_option("--iters", cfg.iters, "total training steps instead of --epochs (the book uses 10000)");
-  app.add_option("--batch-size", cfg.batch_size, "mini-batch size")->capture_default_str()->check(CLI::PositiveNumber);
-  app.add_option("--lr", cfg.lr, "learning rate (default 0.1 for sgd, the book's rate for the others: adam "
-                                 "0.001, else 0.01)")->check(CLI::NonNegativeNumber);
-  app.add_option("--optimizer", cfg.optimizer, "sgd, momentum, nesterov, adagrad, rmsprop or adam")
-      ->capture_default_str()->check(CLI::IsMember(optimizer_names()));
-  app.add_option("--momentum", cfg.momentum, "momentum of --optimizer momentum / nesterov")->capture_default_str();
+  std::string resume_dir;
+  CLI::App app{"Train one of the book's networks on MNIST with minidl"};
+  app.add_option("--model", cfg.model, "mlp (784-hidden-10), multilayer (chapter 6's MultiLayerNet), simple "
+                                       "(SimpleConvNet) or deep (DeepConvNet)")
+      ->capture_default_str()->check(CLI::IsMember({"mlp", "multilayer", "simple", "deep"}));
+  app.add_option("--hidden", cfg.hidden, "hidden layer widths of mlp / multilayer, e.g. --hidden 100 or --hidden 512 512")
+      ->capture_default_str()->check(in_range<std::size_t>(1, 100000));
+  app.add_option("--activation", cfg.activation, "relu, sigmoid or tanh (mlp / multilayer)")
+      ->capture_default_str()->check(CLI::IsMember({"relu", "sigmoid", "tanh"}));
+  app.add_option("--init", cfg.init, "weight init of mlp / multilayer: he, xavier or std")
+      ->capture_default_str()->check(CLI::IsMember({"he", "xavier", "std"}));
+  app.add_option("--weight-init-std", cfg.weight_init_std, "stddev for --init std")
+      ->capture_default_str()->check(in_range(1e-6, 10.0));
+  app.add_flag("--batchnorm", cfg.batchnorm, "multilayer: batch norm after each hidden layer");
+  app.add_option("--dropout", cfg.dropout, "multilayer: dropout ratio after each hidden layer (0 = none)")
+      ->capture_default_str()->check(below(0.0, 1.0));
+  app.add_option("--epochs", cfg.epochs, "passes over the training set")->capture_default_str()
+      ->check(in_range<std::size_t>(1, 100000));
+  app.add_option("--iters", cfg.iters, "total training steps instead of --epochs (the book uses 10000)")
+      ->check(in_range<std::size_t>(1, 1000000000));
+  app.add_option("--batch-size", cfg.batch_size, "mini-batch size")->capture_default_str()
+      ->check(in_range<std::size_t>(1, 65536));
+  app.add_option("--optimizer", cfg.optimizer, "sgd, momentum, nesterov, adagrad, rmsprop or adam (default: sgd for "
+                                               "mlp / multilayer, adam for the CNNs, as in the book)")
+      ->check(CLI::IsMember(optimizer_names()));
+  app.add_option("--lr", cfg.lr, "learning rate (default: the optimizer's, sgd 0.1, adam 0.001, else 0.01)")
+      ->check(in_range(1e-9, 10.0));
+  app.add_option("--momentum", cfg.momentum, "momentum of --optimizer momentum / nesterov")->capture_default_str()
+      ->check(below(0.0, 1.0));
   app.add_option("--weight-decay", cfg.weight_decay, "L2 weight decay lambda: the update uses grad + lambda*W")
-      ->capture_default_str()->check(CLI::NonNegativeNumber);
+      ->capture_default_str()->check(in_range(0.0, 1.0));
   app.add_option("--clip-norm", cfg.clip_norm, "clip gradients to this global L2 norm (0 = off)")
-      ->capture_default_str()->check(CLI::NonNegativeNumber);
+      ->capture_default_str()->check(in_range(0.0, 1e6));
   app.add_option("--schedule", cfg.schedule, "learning-rate schedule: none, step (x --gamma every --step-size "
                                              "epochs) or cosine (to --min-lr-factor x lr at the end)")
       ->capture_default_str()->check(CLI::IsMember({"none", "step", "cosine"}));
-  app.add_option("--step-size", cfg.step_size, "epochs between decays of --schedule step")
-      ->capture_default_str()->check(CLI::PositiveNumber);
-  app.add_option("--gamma", cfg.gamma, "decay factor of --schedule step")->capture_default_str();
+  app.add_option("--step-size", cfg.step_size, "epochs between decays of --schedule step")->capture_default_str()
+      ->check(in_range<std::size_t>(1, 100000));
+  app.add_option("--gamma", cfg.gamma, "decay factor of --schedule step")->capture_default_str()
+      ->check(in_range(0.0, 1.0));
   app.add_option("--min-lr-factor", cfg.min_lr_factor, "final lr of --schedule cosine, as a fraction of --lr")
-      ->capture_default_str()->check(CLI::Range(0.0, 1.0));
-  app.add_option("--warmup", cfg.warmup, "linear learning-rate warm-up over this many steps first")->capture_default_str();
-  app.add_option("--seed", cfg.seed, "seed for initialisation and sampling (same seed, same run)")->capture_default_str();
+      ->capture_default_str()->check(in_range(0.0, 1.0));
+  app.add_option("--warmup", cfg.warmup, "linear learning-rate warm-up over this many steps first")
+      ->capture_default_str()->check(in_range<std::size_t>(0, 1000000000));
+  app.add_option("--seed", cfg.seed, "seed for initialisation, sampling and dropout (same seed, same run)")
+      ->capture_default_str();
   app.add_option("--sampler", cfg.sampler, "shuffle (each image once per epoch), replacement (the book's random "
-                                            "mini-batches), sequential")->capture_default_str();
-  app.add_option("--activation", cfg.activation, "relu, sigmoid or tanh")->capture_default_str();
-  app.add_option("--init", cfg.init, "weight init: he, xavier or std")->capture_default_str();
-  app.add_option("--weight-init-std", cfg.weight_init_std, "stddev for --init std")->capture_default_str();
+                                            "mini-batches), sequential")
+      ->capture_default_str()->check(CLI::IsMember({"shuffle", "replacement", "sequential"}));
+  app.add_option("--val-split", cfg.val_split, "hold out the last N training images and report validation "
+                                               "accuracy every epoch")
+      ->check(in_range<std::size_t>(0, 1000000));
+  app.add_option("--keep", cfg.keep, "last: model.ckpt only; best: also best.ckpt, the epoch with the highest "
+                                     "validation accuracy (needs --val-split)")
+      ->capture_default_str()->check(CLI::IsMember({"last", "best"}));
   app.add_option("--data", cfg.data_dir, "directory with the MNIST IDX files (plain or .gz)")->capture_default_str();
-  app.add_option("--out", cfg.out_dir, "output directory for metrics, plot and checkpoint")->capture_default_str();
-  app.add_option("--threads", cfg.threads, "OpenBLAS threads (0: one per idle core, measured at start; pass a number for bit-reproducible runs)")
-      ->capture_default_str()
-      ->check(CLI::Range(0, 64));
-  app.add_option("--train-limit", cfg.train_limit, "use only the first N training images");
-  app.add_option("--test-limit", cfg.test_limit, "use only the first N test images");
-  app.add_option("--min-test-acc", cfg.min_test_accuracy, "fail (exit 3) if the final test accuracy is below this");
+  app.add_option("--out", cfg.out_dir, "output directory for metrics, plot and checkpoints (default runs/mnist_<model>)");
+  app.add_option("--threads", cfg.threads, "OpenBLAS threads (0: one per idle core, measured at start; pass a number "
+                                           "for bit-reproducible runs)")
+      ->capture_default_str()->check(in_range(0, 64));
+  app.add_option("--train-limit", cfg.train_limit, "use only the first N training images")
+      ->check(in_range<std::size_t>(0, 1000000000));
+  app.add_option("--test-limit", cfg.test_limit, "use only the first N test images")
+      ->check(in_range<std::size_t>(0, 1000000000));
+  app.add_option("--min-test-acc", cfg.min_test_acc, "fail (exit 3) if the final test accuracy is below this: "
+                                                     "97.5% or 0.975");
   app.add_flag("--svg", cfg.svg, "write the plot as SVG even if gnuplot is installed");
-  CLI11_PARSE(app, argc, argv);
+  app.add_option("--resume", resume_dir, "continue the run saved in this folder (its model.ckpt); --epochs / --iters "
+                                         "may extend it");
   try {
-    return run(cfg);
+    app.parse(argc, argv);
+  } catch (const CLI::ExtrasError& e) {
+    std::cerr << "train: error: " << explain_unknown_flags(app, app.remaining()) << "Run with --help for more information.\n";
+    return static_cast<int>(CLI::ExitCodes::ExtrasError);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  try {
+    std::optional<Resume> resume;
+    if (!resume_dir.empty()) {
+      check_resume_flags(app);
+      resume = open_run(resume_dir);
+      cfg = resumed_config(app, cfg, resume->file.info().run_state, resume_dir);
+    }
+    check_model_flags(cfg, app);
+    if (cfg.keep == "best" && cfg.val_split == 0)
+      throw std::invalid_argument("--keep best chooses by validation accuracy: it needs --val-split N");
+    if (!cfg.min_test_acc.empty()) parse_accuracy(cfg.min_test_acc);
+    return run(cfg, resume);
   } catch (const std::exception& e) {
     std::cerr << "train: error: " << e.what() << "\n";
     return 1;

@@ -2,6 +2,8 @@
 // The book's DeepConvNet (chapter 8.1): six 3x3 convolutions, three poolings, two affine layers
 // with dropout, He initialisation. Reaches ~99.4% on MNIST in the book.
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <minidl/nn/activation.hpp>
 #include <minidl/nn/conv.hpp>
 #include <minidl/nn/dropout.hpp>
@@ -33,6 +35,9 @@ class DeepConvNet : public Sequential<T> {
   /// Builds the network; weights and dropout masks come from `gen`, which must outlive the model.
   explicit DeepConvNet(Generator& gen, const DeepConvNetConfig& config = {});
   std::string describe() const override { return "DeepConvNet"; }
+  /// The spec that rebuilds this network with models::make_model (models/model_spec.hpp):
+  ///   {"kind": "deep_conv_net", "config": {every DeepConvNetConfig field by name}}.
+  nlohmann::json spec() const;
   const DeepConvNetConfig& config() const { return config_; }
 
  private:

@@ -6,7 +6,7 @@ namespace minidl::models {
 
 template <typename T>
 MLP<T>::MLP(const std::vector<std::size_t>& sizes, Generator& gen, Activation activation, Init init, double stddev)
-    : sizes_(sizes) {
+    : sizes_(sizes), activation_(activation), init_(init), stddev_(stddev) {
   if (sizes.size() < 2) throw std::invalid_argument("MLP: needs at least an input and an output size");
   for (std::size_t i = 0; i + 1 < sizes.size(); ++i) {
     if (sizes[i] == 0 || sizes[i + 1] == 0) throw std::invalid_argument("MLP: layer sizes must be positive");

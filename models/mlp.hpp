@@ -3,6 +3,8 @@
 
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <minidl/nn/activation.hpp>
 #include <minidl/nn/linear.hpp>
 #include <minidl/nn/sequential.hpp>
@@ -18,9 +20,15 @@ class MLP : public Sequential<T> {
   MLP(const std::vector<std::size_t>& sizes, Generator& gen, Activation activation = Activation::ReLU,
       Init init = Init::He, double stddev = 0.01);
   std::string describe() const override;
+  /// The spec that rebuilds this network with models::make_model (models/model_spec.hpp):
+  ///   {"kind": "mlp", "config": {"sizes": [...], "activation": "relu", "init": "he", "stddev": 0.01}}.
+  nlohmann::json spec() const;
 
  private:
   std::vector<std::size_t> sizes_;
+  Activation activation_;
+  Init init_;
+  double stddev_;
 };
 
 }  // namespace minidl::models

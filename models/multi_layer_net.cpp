@@ -12,24 +12,6 @@
 
 namespace minidl::models {
 
-namespace {
-
-// Restores a module's train/eval mode when it goes out of scope.
-template <typename T>
-class ModeRestorer {
- public:
-  explicit ModeRestorer(Module<T>& m) : m_(m), was_training_(m.is_training()) {}
-  ~ModeRestorer() { m_.train(was_training_); }
-  ModeRestorer(const ModeRestorer&) = delete;
-  ModeRestorer& operator=(const ModeRestorer&) = delete;
-
- private:
-  Module<T>& m_;
-  bool was_training_;
-};
-
-}  // namespace
-
 template <typename T>
 MultiLayerNet<T>::MultiLayerNet(const MultiLayerNetConfig& config, Generator& gen) : config_(config) {
   if (config.input_size == 0 || config.output_size == 0) {
@@ -95,8 +77,7 @@ Variable<T> MultiLayerNet<T>::loss(const Variable<T>& x, const std::vector<std::
 
 template <typename T>
 double MultiLayerNet<T>::accuracy(const Variable<T>& x, const std::vector<std::size_t>& labels) {
-  ModeRestorer<T> restore(*this);
-  this->eval();
+  EvalModeGuard<T> eval_mode(*this);
   NoGradGuard no_grad;
   return minidl::accuracy(predict(x).data(), labels);
 }

@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <minidl/core/random.hpp>
 #include <minidl/nn/activation.hpp>
 #include <minidl/nn/batch_norm.hpp>
@@ -71,6 +73,9 @@ class MultiLayerNet : public Module<T> {
   const MultiLayerNetConfig& config() const { return config_; }
   /// "MultiLayerNet(784-100-100-10, relu, he, bn, dropout 0.5, weight decay 0.1)".
   std::string describe() const override;
+  /// The spec that rebuilds this network with models::make_model (models/model_spec.hpp):
+  ///   {"kind": "multi_layer_net", "config": {every MultiLayerNetConfig field by name}}.
+  nlohmann::json spec() const;
 
   std::vector<std::shared_ptr<Linear<T>>> affines;        ///< affine1 .. affine{L}.
   std::vector<std::shared_ptr<BatchNorm<T>>> batch_norms; ///< bn1 .. (empty without batch norm).

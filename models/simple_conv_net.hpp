@@ -1,6 +1,8 @@
 #pragma once
 // The book's SimpleConvNet (chapter 7.5): conv - ReLU - pool - affine - ReLU - affine.
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <minidl/nn/activation.hpp>
 #include <minidl/nn/conv.hpp>
 #include <minidl/nn/linear.hpp>
@@ -34,6 +36,9 @@ class SimpleConvNet : public Sequential<T> {
   /// too small for the filter and the 2x2 pooling.
   explicit SimpleConvNet(Generator& gen, const SimpleConvNetConfig& config = {});
   std::string describe() const override;
+  /// The spec that rebuilds this network with models::make_model (models/model_spec.hpp):
+  ///   {"kind": "simple_conv_net", "config": {every SimpleConvNetConfig field by name}}.
+  nlohmann::json spec() const;
   const SimpleConvNetConfig& config() const { return config_; }
 
  private:

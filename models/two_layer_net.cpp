@@ -9,7 +9,8 @@ namespace minidl::models {
 
 template <typename T>
 TwoLayerNet<T>::TwoLayerNet(std::size_t input_size, std::size_t hidden_size, std::size_t output_size, Generator& gen,
-                            double weight_init_std) {
+                            double weight_init_std)
+    : weight_init_std_(weight_init_std) {
   affine1 = this->register_module("affine1",
                                   std::make_shared<Linear<T>>(input_size, hidden_size, gen, Init::Std, weight_init_std));
   affine2 = this->register_module("affine2",

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include <minidl/nn/activation.hpp>
 #include <minidl/nn/linear.hpp>
 
@@ -51,12 +53,16 @@ class TwoLayerNet : public Module<T> {
   GradMap<T> gradient(const Variable<T>& x, const std::vector<std::size_t>& labels);
 
   std::string describe() const override { return "TwoLayerNet"; }
+  /// The spec that rebuilds this network with models::make_model (models/model_spec.hpp):
+  ///   {"kind": "two_layer_net", "config": {"input_size", "hidden_size", "output_size", "weight_init_std"}}.
+  nlohmann::json spec() const;
 
   std::shared_ptr<Linear<T>> affine1;  ///< W1, b1 (the book's params['W1'], params['b1']).
   std::shared_ptr<Linear<T>> affine2;  ///< W2, b2.
 
  private:
   std::vector<std::pair<std::string, Variable<T>>> book_params() const;
+  double weight_init_std_;
 };
 
 }  // namespace minidl::models

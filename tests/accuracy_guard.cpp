@@ -103,7 +103,6 @@ Curve train_w1(const MnistData& mnist) {
   opt.loader.drop_last = true;
   opt.loader.seed = 1;
   opt.evaluate_train = false;  // only test accuracy is guarded; 60k extra forwards an epoch cost time under ASan
-  opt.verbose = false;
   Trainer<float> trainer(model, sgd, train, &test, opt);
   const TrainHistory& h = trainer.fit();
   Curve c;

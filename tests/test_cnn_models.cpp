@@ -169,7 +169,7 @@ TEST_CASE("SimpleConvNet: a trained checkpoint reloads to the same accuracy", "[
   }
   // Multi-megabyte activations are freed and re-allocated every step; as fresh mmaps each one costs
   // page faults that made this test ~10x slower on the VM it was written on. Keep them in the heap
-  // (process-wide, harmless for the other tests; train_cnn does the same).
+  // (process-wide, harmless for the other tests; the train program does the same).
   keep_large_buffers_in_heap();
   const MnistData mnist = load_mnist(dir);
   ImageFormat format;

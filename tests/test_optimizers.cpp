@@ -137,7 +137,7 @@ TEST_CASE("float optimizers follow the double ones", "[optim][optimizers]") {
 TEST_CASE("make_optimizer: names, the book's default rates, errors", "[optim][optimizers]") {
   auto w = param_with_grad();
   REQUIRE(default_lr("adam") == 0.001);
-  REQUIRE(default_lr("sgd") == 0.01);
+  REQUIRE(default_lr("sgd") == 0.1);
   REQUIRE(default_lr("rmsprop") == 0.01);
   REQUIRE(make_optimizer<double>("adam", {w})->lr() == 0.001);
   REQUIRE(make_optimizer<double>("momentum", {w}, 0.5)->lr() == 0.5);

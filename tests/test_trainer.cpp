@@ -38,9 +38,29 @@ TrainerOptions quiet(std::size_t epochs, std::size_t batch) {
   o.epochs = epochs;
   o.loader.batch_size = batch;
   o.loader.seed = 3;
-  o.verbose = false;
   return o;
 }
+
+// Records every event, checking their order as they come.
+struct Recorder : TrainReporter {
+  std::size_t fit_starts = 0, epoch_starts = 0, steps = 0, epoch_ends = 0, fit_ends = 0;
+  FitEnd how = FitEnd::completed;
+  void on_fit_start(const FitPlan&, const TrainHistory&) override { ++fit_starts; }
+  void on_epoch_start(std::size_t epoch, std::size_t, std::size_t) override { REQUIRE(epoch == ++epoch_starts); }
+  void on_step(const StepEvent& e) override {
+    REQUIRE(e.step == ++steps);
+    REQUIRE(e.epoch == epoch_starts);
+    REQUIRE(std::isfinite(e.loss));
+  }
+  void on_epoch_end(const EpochStats& s, const TrainHistory& h) override {
+    REQUIRE(s.epoch == ++epoch_ends);
+    REQUIRE(&h.epochs.back() == &s);
+  }
+  void on_fit_end(const TrainHistory&, FitEnd end) override {
+    ++fit_ends;
+    how = end;
+  }
+};
 
 }  // namespace
 
@@ -50,13 +70,8 @@ TEST_CASE("Trainer: the loss falls and accuracy rises on separable blobs", "[tra
   models::MLP<float> model({2, 16, 3}, gen);
   Momentum<float> opt(model.parameters(), 0.05);
   Trainer<float> trainer(model, opt, train, &test, quiet(5, 30));
-  std::size_t step_calls = 0, epoch_calls = 0;
-  trainer.on_step = [&](std::size_t step, double loss) {
-    ++step_calls;
-    REQUIRE(step == step_calls);
-    REQUIRE(std::isfinite(loss));
-  };
-  trainer.on_epoch = [&](const EpochStats& s) { REQUIRE(s.epoch == ++epoch_calls); };
+  Recorder events;
+  trainer.add_reporter(events);
   const TrainHistory& h = trainer.fit();
 
   // 300 items / batch 30 = 10 steps an epoch, 5 epochs.
@@ -64,12 +79,17 @@ TEST_CASE("Trainer: the loss falls and accuracy rises on separable blobs", "[tra
   REQUIRE(h.loss.size() == 50);
   REQUIRE(h.lr.size() == 50);
   REQUIRE(h.epochs.size() == 5);
-  REQUIRE(step_calls == 50);
-  REQUIRE(epoch_calls == 5);
+  REQUIRE(events.steps == 50);
+  REQUIRE(events.epoch_ends == 5);
+  REQUIRE(events.fit_starts == 1);
+  REQUIRE(events.fit_ends == 1);
+  REQUIRE(events.how == FitEnd::completed);
   REQUIRE(h.epochs.back().step == 50);
   REQUIRE(h.epochs[0].loss > 2 * h.epochs.back().loss);
   REQUIRE(h.epochs.back().train_acc > 0.95);
   REQUIRE(h.epochs.back().test_acc > 0.95);
+  REQUIRE(h.epochs.back().test_loss < h.epochs[0].loss);
+  REQUIRE(std::isnan(h.epochs.back().val_acc));  // no validation split
   REQUIRE(h.epochs.back().elapsed_seconds >= h.epochs.front().elapsed_seconds);
   REQUIRE(h.lr.front() == Approx(0.05));
   REQUIRE(opt.steps() == 50);
@@ -173,49 +193,61 @@ TEST_CASE("Trainer: schedule per epoch or per step sets each step's learning rat
   REQUIRE(h2.lr[11] == Approx(0.2 * 0.5 * (1 + std::cos(M_PI * 7 / 8))));
 }
 
-TEST_CASE("Trainer: verbose epoch lines, CSV files and the plot", "[trainer]") {
-  auto train = blobs(60, 1), test = blobs(30, 2);
+TEST_CASE("Trainer reporters: console lines, CSV files and the plot", "[trainer]") {
+  auto train = blobs(60, 1), test = blobs(30, 2), val = blobs(20, 3);
   Generator gen(7);
   models::MLP<float> model({2, 8, 3}, gen);
   Adam<float> opt(model.parameters(), 0.01);
   TrainerOptions o = quiet(2, 20);
-  std::ostringstream log;
-  std::ostringstream progress;
-  o.verbose = true;
-  o.log = &log;
-  o.progress = &progress;
   o.test_eval_limit = 10;
-  const std::string dir = "trainer_test_out";
-  o.metrics_csv = dir + "_metrics.csv";
-  o.steps_csv = dir + "_steps.csv";
-  o.plot_stem = dir + "_curves";
-  o.svg = true;
   Trainer<float> trainer(model, opt, train, &test, o);
+  trainer.set_validation(&val);
+  std::ostringstream log, progress;
+  ConsoleReporter console(log, progress);
+  const std::string stem = "trainer_test_out";
+  CsvReporter csv(stem + "_metrics.csv", stem + "_steps.csv");
+  PlotReporter plot(stem + "_curves", true);
+  trainer.add_reporter(console);
+  trainer.add_reporter(csv);
+  trainer.add_reporter(plot);
   const TrainHistory& h = trainer.fit();
   REQUIRE_THAT(log.str(), Catch::StartsWith("epoch 1: loss ") && Catch::Contains("train acc") &&
-                              Catch::Contains("test acc") && Catch::Contains("epoch 2: loss "));
+                              Catch::Contains("val acc") && Catch::Contains("test acc") &&
+                              Catch::Contains("epoch 2: loss "));
   REQUIRE_THAT(progress.str(), Catch::Contains("epoch 2/2 [") && Catch::Contains("3/3"));
-  // Test accuracy over the first 10 test items only: a multiple of 1/10.
+  // Test accuracy over the first 10 test items only: a multiple of 1/10; validation over all 20.
   const double scaled = h.epochs.back().test_acc * 10;
   REQUIRE(scaled == Approx(std::round(scaled)).margin(1e-9));
+  const double val_scaled = h.epochs.back().val_acc * 20;
+  REQUIRE(val_scaled == Approx(std::round(val_scaled)).margin(1e-9));
 
-  auto count_lines = [](const std::string& path) {
+  auto lines = [](const std::string& path) {
     std::ifstream in(path);
-    std::size_t n = 0;
-    for (std::string line; std::getline(in, line);) ++n;
-    return n;
+    std::vector<std::string> out;
+    for (std::string line; std::getline(in, line);) out.push_back(line);
+    return out;
   };
-  REQUIRE(count_lines(o.metrics_csv) == 1 + 2);
-  REQUIRE(count_lines(o.steps_csv) == 1 + 6);
-  std::ifstream metrics(o.metrics_csv);
-  std::string header;
-  std::getline(metrics, header);
-  REQUIRE(header == "epoch,step,train_loss,train_acc,test_acc,elapsed_s");
-  REQUIRE(h.plot_path == o.plot_stem + ".svg");
-  REQUIRE(std::ifstream(h.plot_path).good());
-  std::remove(o.metrics_csv.c_str());
-  std::remove(o.steps_csv.c_str());
-  std::remove(h.plot_path.c_str());
+  const auto metrics = lines(stem + "_metrics.csv"), steps = lines(stem + "_steps.csv");
+  REQUIRE(metrics.size() == 1 + 2);
+  REQUIRE(metrics[0] == "epoch,step,lr,train_loss,train_acc,val_acc,test_loss,test_acc,elapsed_s");
+  REQUIRE_THAT(metrics[2], Catch::StartsWith("2,6,0.01,"));
+  REQUIRE(steps.size() == 1 + 6);
+  REQUIRE(steps[0] == "step,epoch,loss,lr");
+  REQUIRE_THAT(steps[4], Catch::StartsWith("4,2,"));
+  REQUIRE_THAT(steps[4], Catch::EndsWith(",0.01"));
+  // Every number reads back as the double the history holds.
+  REQUIRE(std::stod(steps[4].substr(4, steps[4].size() - 9)) == h.loss[3]);
+  REQUIRE(metrics_csv(h) == [&] {
+    std::string all;
+    for (const auto& l : metrics) all += l + "\n";
+    return all;
+  }());
+  REQUIRE(plot.path() == stem + "_curves.svg");
+  REQUIRE(std::ifstream(plot.path()).good());
+  REQUIRE_FALSE(std::ifstream(stem + "_metrics.csv.tmp").good());  // written aside, then renamed
+  std::remove((stem + "_metrics.csv").c_str());
+  std::remove((stem + "_steps.csv").c_str());
+  std::remove(plot.path().c_str());
 }
 
 TEST_CASE("evaluate_accuracy: limit, batching, and the model's mode is restored", "[trainer]") {
@@ -239,6 +271,21 @@ TEST_CASE("evaluate_accuracy: limit, batching, and the model's mode is restored"
   REQUIRE(evaluate_accuracy<float>(model, data, 4, 3) == Approx(0.75));  // batches of 3 then 1
   REQUIRE(model.is_training());
   REQUIRE_THROWS_AS(evaluate_accuracy<float>(model, data, 0, 0), std::invalid_argument);
+  // The loss is the item mean of the cross-entropy, whatever the batching.
+  const Evaluation whole = evaluate<float>(model, data), split = evaluate<float>(model, data, 0, 2);
+  REQUIRE(whole.items == 5);
+  REQUIRE(whole.loss == Approx(split.loss).epsilon(1e-6));
+  {
+    EvalModeGuard<float> eval_mode(model);
+    REQUIRE(whole.loss == Approx(softmax_cross_entropy(model(Variable<float>(x)), {0, 1, 2, 2, 1}).item()).epsilon(1e-6));
+  }
+  REQUIRE(model.is_training());
+  // The guard restores the mode also when the evaluation throws, and keeps eval mode if it was on.
+  REQUIRE_THROWS(evaluate<float>(model, TensorDataset<float>(Tensor<float>({{1, 0}}), {7}, 8)));  // label 7 of 3 scores
+  REQUIRE(model.is_training());
+  model.eval();
+  evaluate<float>(model, data);
+  REQUIRE_FALSE(model.is_training());
 }
 
 TEST_CASE("SubsetDataset and split_indices", "[trainer][data]") {

@@ -1,5 +1,8 @@
 #include "minidl/core/random.hpp"
 
+#include <sstream>
+#include <stdexcept>
+
 namespace minidl {
 
 std::uint64_t Generator::uniform_int(std::uint64_t n) {
@@ -17,6 +20,26 @@ double Generator::uniform(double lo, double hi) {
 double Generator::normal(double mean, double stddev) {
   std::normal_distribution<double> dist(mean, stddev);
   return dist(engine_);
+}
+
+std::string Generator::state() const {
+  // The seed first, so a restored generator also reports where its stream began.
+  std::ostringstream out;
+  out << seed_ << ' ' << engine_;
+  return out.str();
+}
+
+void Generator::set_state(const std::string& state) {
+  std::istringstream in(state);
+  std::uint64_t seed = 0;
+  std::mt19937_64 engine;
+  in >> seed >> engine;
+  // Everything must be consumed: a truncated state would otherwise leave the engine half-read.
+  if (in.fail() || !(in >> std::ws).eof())
+    throw std::invalid_argument("Generator::set_state: not a saved generator state (" +
+                                std::to_string(state.size()) + " characters)");
+  seed_ = seed;
+  engine_ = engine;
 }
 
 Generator& default_generator() {

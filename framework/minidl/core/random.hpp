@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <random>
+#include <string>
 
 #include "minidl/core/tensor.hpp"
 
@@ -29,6 +30,13 @@ class Generator {
   double uniform(double lo = 0.0, double hi = 1.0);
   /// A normally distributed real.
   double normal(double mean = 0.0, double stddev = 1.0);
+
+  /// The whole stream position as text (the engine's standard textual form, a few KB): a generator
+  /// given it by set_state continues with exactly the numbers this one would draw next.
+  std::string state() const;
+  /// Continues from a position saved by state(). Throws std::invalid_argument (and leaves the
+  /// generator unchanged) when the text is not such a state.
+  void set_state(const std::string& state);
 
   /// The underlying engine, for use with <random> distributions and std::shuffle.
   std::mt19937_64& engine() { return engine_; }

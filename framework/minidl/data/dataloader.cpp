@@ -10,7 +10,7 @@ namespace minidl {
 
 template <typename T>
 DataLoader<T>::DataLoader(const Dataset<T>& dataset, LoaderOptions options)
-    : dataset_(dataset), options_(options), gen_(options.seed) {
+    : dataset_(dataset), options_(options), gen_(options.seed), epoch_start_gen_(options.seed) {
   if (options_.batch_size == 0) throw std::invalid_argument("DataLoader: batch_size must be > 0");
   if (dataset_.size() == 0) throw std::invalid_argument("DataLoader: the dataset is empty");
   if (options_.one_hot && dataset_.num_classes() == 0) {
@@ -30,6 +30,7 @@ std::size_t DataLoader<T>::num_batches() const {
 template <typename T>
 void DataLoader<T>::start_epoch() {
   const std::size_t n = dataset_.size();
+  epoch_start_gen_ = gen_;
   if (options_.sampling == Sampling::with_replacement) {
     // Drawn for the whole epoch up front, in step order: the same stream as drawing per step,
     // and batch(step) stays random access.
@@ -112,9 +113,33 @@ template <typename T>
 void DataLoader<T>::reset(std::uint64_t seed) {
   options_.seed = seed;
   gen_.seed(seed);
+  epoch_start_gen_ = gen_;
   epoch_ = 0;
   order_.clear();
   filled_ = nullptr;
+}
+
+template <typename T>
+LoaderState DataLoader<T>::state() const {
+  // Before any epoch the generator itself is the position; after, the one that drew this epoch.
+  return {epoch_, epoch_ == 0 ? gen_.state() : epoch_start_gen_.state()};
+}
+
+template <typename T>
+void DataLoader<T>::restore(const LoaderState& state) {
+  Generator gen;
+  gen.set_state(state.generator);
+  gen_ = gen;
+  order_.clear();
+  filled_ = nullptr;
+  epoch_ = 0;
+  if (state.epochs_started > 0) {
+    // Redraw the current epoch's order from the generator that drew it: same draws, same order.
+    epoch_ = state.epochs_started - 1;
+    start_epoch();
+  } else {
+    epoch_start_gen_ = gen_;
+  }
 }
 
 template <typename T>

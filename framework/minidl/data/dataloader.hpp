@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
+#include <string>
 #include <vector>
 
 #include "minidl/core/random.hpp"
@@ -54,6 +55,13 @@ struct Batch {
   std::size_t size() const { return labels.size(); }
 };
 
+/// Where a DataLoader is in its stream of epochs: enough to replay the current epoch's order and
+/// every later one bit for bit (see DataLoader::state).
+struct LoaderState {
+  std::size_t epochs_started = 0;  ///< epoch() at the time of saving
+  std::string generator;           ///< Generator::state() just before the current epoch drew its order
+};
+
 /// Iterates a Dataset in mini-batches. Not thread-safe; the dataset must outlive the loader.
 template <typename T>
 class DataLoader {
@@ -80,6 +88,14 @@ class DataLoader {
   /// following epochs replay bit for bit.
   void reset();
   void reset(std::uint64_t seed);
+
+  /// The sampler's position, for resuming a run: a loader over the same dataset and options given
+  /// it by restore() has the same current epoch order (batch(i) returns the same items) and draws
+  /// the same orders after it.
+  LoaderState state() const;
+  /// Continues from a state() of a loader with the same dataset and options. Throws
+  /// std::invalid_argument for a malformed generator state.
+  void restore(const LoaderState& state);
 
   /// Input iterator over one epoch's batches.
   class iterator {
@@ -116,6 +132,7 @@ class DataLoader {
   const Dataset<T>& dataset_;
   LoaderOptions options_;
   Generator gen_;
+  Generator epoch_start_gen_;        // gen_ just before the current epoch drew its order
   std::size_t epoch_ = 0;
   std::vector<std::size_t> order_;   // this epoch's item order (every index once, or the samples)
   Batch<T> full_;                    // reused for every batch of batch_size items

@@ -1,5 +1,6 @@
 #include "minidl/nn/dropout.hpp"
 
+#include <algorithm>
 #include <sstream>
 #include <stdexcept>
 
@@ -28,6 +29,29 @@ std::string Dropout<T>::describe() const {
   s << "Dropout(" << ratio_ << ")";
   return s.str();
 }
+
+namespace {
+
+template <typename T>
+void collect_dropout_generators(const Module<T>& m, std::vector<Generator*>& out) {
+  if (const auto* d = dynamic_cast<const Dropout<T>*>(&m)) {
+    Generator* g = &d->generator();
+    if (std::find(out.begin(), out.end(), g) == out.end()) out.push_back(g);
+  }
+  for (const auto& child : m.children()) collect_dropout_generators(*child.second, out);
+}
+
+}  // namespace
+
+template <typename T>
+std::vector<Generator*> dropout_generators(const Module<T>& model) {
+  std::vector<Generator*> out;
+  collect_dropout_generators(model, out);
+  return out;
+}
+
+template std::vector<Generator*> dropout_generators<float>(const Module<float>&);
+template std::vector<Generator*> dropout_generators<double>(const Module<double>&);
 
 template class Dropout<float>;
 template class Dropout<double>;

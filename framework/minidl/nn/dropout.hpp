@@ -2,6 +2,7 @@
 // Dropout layer: inverted dropout in training mode, the identity in evaluation mode.
 
 #include <string>
+#include <vector>
 
 #include "minidl/core/random.hpp"
 #include "minidl/nn/module.hpp"
@@ -22,6 +23,8 @@ class Dropout : public Module<T> {
   Variable<T> forward(const Variable<T>& x) override;
   /// The drop probability.
   double ratio() const { return ratio_; }
+  /// The generator masks are drawn from (its state belongs in a resumable run's checkpoint).
+  Generator& generator() const { return *gen_; }
   /// "Dropout(0.5)".
   std::string describe() const override;
 
@@ -29,5 +32,11 @@ class Dropout : public Module<T> {
   double ratio_;
   Generator* gen_;
 };
+
+/// Every distinct generator the Dropout layers inside `model` (at any depth) draw masks from, in the
+/// order the layers are first met (children in registration order, depth first). Saving and
+/// restoring their state() is what makes a run with dropout resume bit for bit.
+template <typename T>
+std::vector<Generator*> dropout_generators(const Module<T>& model);
 
 }  // namespace minidl

@@ -77,6 +77,22 @@ class Module {
   bool training_ = true;
 };
 
+/// Evaluation mode for one scope: switches `module` to eval() and restores the mode it had (train or
+/// eval) when the scope ends, also when an exception leaves it. Every "measure, then carry on
+/// training" path uses it, so a failed evaluation never leaves dropout switched off.
+template <typename T>
+class EvalModeGuard {
+ public:
+  explicit EvalModeGuard(Module<T>& module) : module_(module), was_training_(module.is_training()) { module.eval(); }
+  ~EvalModeGuard() { module_.train(was_training_); }
+  EvalModeGuard(const EvalModeGuard&) = delete;
+  EvalModeGuard& operator=(const EvalModeGuard&) = delete;
+
+ private:
+  Module<T>& module_;
+  bool was_training_;
+};
+
 /// Prints module.print().
 template <typename T>
 std::ostream& operator<<(std::ostream& out, const Module<T>& m);

@@ -20,6 +20,11 @@ void AdaGrad<T>::update(std::size_t index, Tensor<T>& param, const Tensor<T>& gr
   }
 }
 
+template <typename T>
+typename Optimizer<T>::StateRefs AdaGrad<T>::state_refs() {
+  return {{{"h", &h_}}, {}};
+}
+
 template class AdaGrad<float>;
 template class AdaGrad<double>;
 

@@ -15,8 +15,11 @@ class AdaGrad : public Optimizer<T> {
  public:
   AdaGrad(std::vector<Variable<T>> params, double lr = 0.01) : Optimizer<T>(std::move(params), lr) {}
 
+  std::string kind() const override { return "adagrad"; }
+
  protected:
   void update(std::size_t index, Tensor<T>& param, const Tensor<T>& grad) override;
+  typename Optimizer<T>::StateRefs state_refs() override;
 
  private:
   std::vector<Tensor<T>> h_;

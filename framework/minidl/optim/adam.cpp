@@ -1,3 +1,5 @@
+#include <nlohmann/json.hpp>
+
 #include "minidl/optim/adam.hpp"
 
 #include <cmath>
@@ -35,6 +37,17 @@ void Adam<T>::update(std::size_t index, Tensor<T>& param, const Tensor<T>& grad)
     v[i] += a2 * (g[i] * g[i] - v[i]);
     w[i] -= lr_t * m[i] / (std::sqrt(v[i]) + eps);
   }
+}
+
+template <typename T>
+typename Optimizer<T>::StateRefs Adam<T>::state_refs() {
+  return {{{"m", &m_}, {"v", &v_}}, {{"t", &t_}}};
+}
+
+template <typename T>
+void Adam<T>::add_hyperparameters(nlohmann::json& spec) const {
+  spec["beta1"] = beta1_;
+  spec["beta2"] = beta2_;
 }
 
 template class Adam<float>;

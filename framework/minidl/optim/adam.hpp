@@ -21,8 +21,12 @@ class Adam : public Optimizer<T> {
   double beta1() const { return beta1_; }
   double beta2() const { return beta2_; }
 
+  std::string kind() const override { return "adam"; }
+
  protected:
   void update(std::size_t index, Tensor<T>& param, const Tensor<T>& grad) override;
+  typename Optimizer<T>::StateRefs state_refs() override;
+  void add_hyperparameters(nlohmann::json& spec) const override;
 
  private:
   double beta1_, beta2_;

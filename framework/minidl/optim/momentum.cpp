@@ -1,3 +1,5 @@
+#include <nlohmann/json.hpp>
+
 #include "minidl/optim/momentum.hpp"
 
 #include <stdexcept>
@@ -26,6 +28,16 @@ void Momentum<T>::update(std::size_t index, Tensor<T>& param, const Tensor<T>& g
     v[i] = m * v[i] - lr * g[i];
     w[i] += v[i];
   }
+}
+
+template <typename T>
+typename Optimizer<T>::StateRefs Momentum<T>::state_refs() {
+  return {{{"velocity", &v_}}, {}};
+}
+
+template <typename T>
+void Momentum<T>::add_hyperparameters(nlohmann::json& spec) const {
+  spec["momentum"] = momentum_;
 }
 
 template class Momentum<float>;

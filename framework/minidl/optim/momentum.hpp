@@ -16,8 +16,12 @@ class Momentum : public Optimizer<T> {
   Momentum(std::vector<Variable<T>> params, double lr = 0.01, double momentum = 0.9);
   double momentum() const { return momentum_; }
 
+  std::string kind() const override { return "momentum"; }
+
  protected:
   void update(std::size_t index, Tensor<T>& param, const Tensor<T>& grad) override;
+  typename Optimizer<T>::StateRefs state_refs() override;
+  void add_hyperparameters(nlohmann::json& spec) const override;
 
  private:
   double momentum_;

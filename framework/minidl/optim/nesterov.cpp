@@ -1,3 +1,5 @@
+#include <nlohmann/json.hpp>
+
 #include "minidl/optim/nesterov.hpp"
 
 #include <stdexcept>
@@ -27,6 +29,16 @@ void Nesterov<T>::update(std::size_t index, Tensor<T>& param, const Tensor<T>& g
     v[i] = m * v[i] - lr * g[i];
     w[i] += mm * v[i] - glr * g[i];
   }
+}
+
+template <typename T>
+typename Optimizer<T>::StateRefs Nesterov<T>::state_refs() {
+  return {{{"velocity", &v_}}, {}};
+}
+
+template <typename T>
+void Nesterov<T>::add_hyperparameters(nlohmann::json& spec) const {
+  spec["momentum"] = momentum_;
 }
 
 template class Nesterov<float>;

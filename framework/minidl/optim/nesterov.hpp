@@ -17,8 +17,12 @@ class Nesterov : public Optimizer<T> {
   Nesterov(std::vector<Variable<T>> params, double lr = 0.01, double momentum = 0.9);
   double momentum() const { return momentum_; }
 
+  std::string kind() const override { return "nesterov"; }
+
  protected:
   void update(std::size_t index, Tensor<T>& param, const Tensor<T>& grad) override;
+  typename Optimizer<T>::StateRefs state_refs() override;
+  void add_hyperparameters(nlohmann::json& spec) const override;
 
  private:
   double momentum_;

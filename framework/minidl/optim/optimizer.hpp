@@ -12,11 +12,21 @@
 // Stored gradients are never modified: a gradient tensor may be shared by several parameters (an
 // identity backward passes its upstream gradient on unchanged, see docs/architecture.md), so the
 // adjusted gradient is written into a scratch buffer per parameter, allocated once and reused.
+//
+// Saving and restoring (what checkpoints use): spec() describes the optimizer as JSON (kind,
+// hyper-parameters, hook settings) and make_optimizer_from_spec(spec, params) in optim/factory.hpp rebuilds
+// it; export_state() / import_state() carry what it accumulated (step count, velocities, moments).
+// Spec plus state restored into a fresh optimizer continue bit-identically.
 
 #include <cstddef>
+#include <string>
+#include <utility>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "minidl/core/variable.hpp"
+#include "minidl/optim/optimizer_state.hpp"
 
 namespace minidl {
 
@@ -74,7 +84,45 @@ class Optimizer {
   /// `p` is not optimized here.
   std::size_t index_of(const Variable<T>& p) const;
 
+  /// The name make_optimizer accepts for this rule: "sgd", "momentum", "adam", ...
+  virtual std::string kind() const = 0;
+  /// The optimizer's settings as JSON, e.g.
+  ///   {"kind": "adam", "lr": 0.001, "beta1": 0.9, "beta2": 0.999,
+  ///    "weight_decay": 0, "clip_norm": 0, "frozen": []}
+  /// "weight_decay" is one number when every parameter has the same λ, else one per parameter;
+  /// "frozen" lists the indices of frozen parameters. Numbers are written so they read back exactly.
+  nlohmann::json spec() const;
+  /// Applies the settings a spec may change after construction (lr, weight_decay, clip_norm,
+  /// frozen). The kind and the constructor's hyper-parameters (beta1, momentum, ...) must equal
+  /// this optimizer's, and no other keys may appear; otherwise std::invalid_argument names the key
+  /// and nothing changes.
+  void apply_spec(const nlohmann::json& spec);
+
+  /// A copy of the accumulated state: step count, per-parameter counters and state tensors.
+  OptimizerState<T> export_state() const;
+  /// Replaces the accumulated state with `state` (from export_state() of an optimizer of the same
+  /// kind over parameters of the same shapes). Checks everything first: an unknown slot or
+  /// counter, a parameter index out of range, a shape unlike the parameter's, or a counter of the
+  /// wrong length throws std::invalid_argument naming it, and leaves the optimizer unchanged.
+  void import_state(const OptimizerState<T>& state);
+  /// The names of this rule's per-parameter state tensors ("m", "v" for Adam; none for SGD).
+  std::vector<std::string> state_slot_names() const;
+  /// The names of this rule's per-parameter counters ("t" for Adam; none for the others).
+  std::vector<std::string> state_counter_names() const;
+
  protected:
+  /// Where a rule keeps its state, for export_state() / import_state(): named per-parameter
+  /// tensor slots and counters, each a vector indexed by parameter position (possibly shorter
+  /// than params() while not every parameter has been updated).
+  struct StateRefs {
+    std::vector<std::pair<std::string, std::vector<Tensor<T>>*>> tensors;
+    std::vector<std::pair<std::string, std::vector<std::size_t>*>> counters;
+  };
+  /// The rule's state vectors (none by default: SGD keeps no state).
+  virtual StateRefs state_refs() { return {}; }
+  /// Adds the rule's constructor hyper-parameters to a spec (nothing by default).
+  virtual void add_hyperparameters(nlohmann::json& /*spec*/) const {}
+
   /// Applies the update rule to parameter `index` (data += f(grad, state)). `grad` is the stored
   /// gradient or, when a hook changed it, the scratch buffer holding the adjusted gradient.
   virtual void update(std::size_t index, Tensor<T>& param, const Tensor<T>& grad) = 0;

@@ -1,3 +1,5 @@
+#include <nlohmann/json.hpp>
+
 #include "minidl/optim/rmsprop.hpp"
 
 #include <cmath>
@@ -28,6 +30,16 @@ void RMSprop<T>::update(std::size_t index, Tensor<T>& param, const Tensor<T>& gr
     h[i] = rho * h[i] + one_minus_rho * g[i] * g[i];
     w[i] -= lr * g[i] / (std::sqrt(h[i]) + eps);
   }
+}
+
+template <typename T>
+typename Optimizer<T>::StateRefs RMSprop<T>::state_refs() {
+  return {{{"h", &h_}}, {}};
+}
+
+template <typename T>
+void RMSprop<T>::add_hyperparameters(nlohmann::json& spec) const {
+  spec["decay_rate"] = decay_rate_;
 }
 
 template class RMSprop<float>;

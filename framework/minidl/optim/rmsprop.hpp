@@ -16,8 +16,12 @@ class RMSprop : public Optimizer<T> {
   RMSprop(std::vector<Variable<T>> params, double lr = 0.01, double decay_rate = 0.99);
   double decay_rate() const { return decay_rate_; }
 
+  std::string kind() const override { return "rmsprop"; }
+
  protected:
   void update(std::size_t index, Tensor<T>& param, const Tensor<T>& grad) override;
+  typename Optimizer<T>::StateRefs state_refs() override;
+  void add_hyperparameters(nlohmann::json& spec) const override;
 
  private:
   double decay_rate_;

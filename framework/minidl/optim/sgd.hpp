@@ -10,8 +10,11 @@ namespace minidl {
 template <typename T>
 class SGD : public Optimizer<T> {
  public:
-  /// SGD over `params` with learning rate `lr` (the book's default 0.01; 0.1 for the two-layer net).
-  SGD(std::vector<Variable<T>> params, double lr = 0.01) : Optimizer<T>(std::move(params), lr) {}
+  /// SGD over `params` with learning rate `lr` (no default here: default_lr("sgd") in optim/factory.hpp
+  /// is the library's one choice).
+  SGD(std::vector<Variable<T>> params, double lr) : Optimizer<T>(std::move(params), lr) {}
+
+  std::string kind() const override { return "sgd"; }
 
  protected:
   void update(std::size_t index, Tensor<T>& param, const Tensor<T>& grad) override;

@@ -3,7 +3,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -62,8 +64,11 @@ bool gnuplot_available() { return std::system("command -v gnuplot > /dev/null 2>
 void write_svg_plot(const std::string& path, const std::vector<PlotPanel>& panels) {
   constexpr double kW = 600, kH = 450, kLeft = 70, kRight = 20, kTop = 40, kBottom = 50;
   static const char* kColors[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"};
+  errno = 0;
   std::ofstream svg(path);
-  if (!svg) throw std::runtime_error("write_svg_plot: cannot write " + path);
+  if (!svg)
+    throw std::runtime_error("write_svg_plot: cannot write '" + path + "': " +
+                             (errno ? std::strerror(errno) : "unknown reason"));
   svg << "<svg xmlns='http://www.w3.org/2000/svg' width='" << kW * static_cast<double>(panels.size()) << "' height='"
       << kH << "' font-family='sans-serif' font-size='12'>\n<rect width='100%' height='100%' fill='white'/>\n";
   for (std::size_t p = 0; p < panels.size(); ++p) {
@@ -111,7 +116,10 @@ void write_svg_plot(const std::string& path, const std::vector<PlotPanel>& panel
     }
   }
   svg << "</svg>\n";
-  if (!svg) throw std::runtime_error("write_svg_plot: failed writing " + path);
+  svg.flush();
+  if (!svg)
+    throw std::runtime_error("write_svg_plot: failed writing '" + path + "': " +
+                             (errno ? std::strerror(errno) : "unknown reason"));
 }
 
 std::string write_plot(const std::string& stem, const std::vector<PlotPanel>& panels, bool prefer_svg) {

@@ -3,17 +3,13 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <fstream>
-#include <iomanip>
-#include <iostream>
 #include <limits>
-#include <memory>
 
-#include "minidl/core/grad_mode.hpp"
+#include <nlohmann/json.hpp>
+
+#include "minidl/nn/dropout.hpp"
 #include "minidl/ops/loss.hpp"
-#include "minidl/train/metrics.hpp"
-#include "minidl/train/plot.hpp"
-#include "minidl/train/progress.hpp"
+#include "minidl/train/evaluate.hpp"
 
 namespace minidl {
 
@@ -23,12 +19,26 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
-std::unique_ptr<std::ofstream> open_csv(const std::string& path, const char* header) {
-  if (path.empty()) return nullptr;
-  auto out = std::make_unique<std::ofstream>(path);
-  if (!*out) throw std::runtime_error("Trainer: cannot write '" + path + "'");
-  *out << header << "\n";
-  return out;
+// The version of the JSON written by Trainer::state(); restore() refuses any other.
+constexpr int kRunStateVersion = 1;
+
+const nlohmann::json& field(const nlohmann::json& j, const char* key) {
+  if (!j.is_object() || !j.contains(key))
+    throw std::invalid_argument(std::string("Trainer::restore: run state has no '") + key + "'");
+  return j.at(key);
+}
+
+std::size_t count_field(const nlohmann::json& j, const char* key) {
+  const nlohmann::json& v = field(j, key);
+  if (!v.is_number_integer() || v.get<long long>() < 0)
+    throw std::invalid_argument(std::string("Trainer::restore: '") + key + "' is not a count");
+  return v.get<std::size_t>();
+}
+
+std::string text_field(const nlohmann::json& j, const char* key) {
+  const nlohmann::json& v = field(j, key);
+  if (!v.is_string()) throw std::invalid_argument(std::string("Trainer::restore: '") + key + "' is not a string");
+  return v.get<std::string>();
 }
 
 }  // namespace
@@ -40,39 +50,15 @@ TrainingDiverged::TrainingDiverged(std::size_t step, std::size_t epoch, const st
       epoch_(epoch) {}
 
 template <typename T>
-double evaluate_accuracy(Module<T>& model, const Dataset<T>& data, std::size_t limit, std::size_t batch) {
-  const std::size_t n = limit == 0 ? data.size() : std::min(limit, data.size());
-  if (n == 0) throw std::invalid_argument("evaluate_accuracy: no items to evaluate");
-  if (batch == 0) throw std::invalid_argument("evaluate_accuracy: batch must be > 0");
-  NoGradGuard no_grad;
-  const bool was_training = model.is_training();
-  model.eval();
-  const std::size_t numel = data.item_numel();
-  std::size_t correct = 0;
-  Tensor<T> x;
-  std::vector<std::size_t> labels;
-  try {
-    for (std::size_t start = 0; start < n; start += batch) {
-      const std::size_t rows = std::min(batch, n - start);
-      Shape shape{rows};
-      shape.insert(shape.end(), data.item_shape().begin(), data.item_shape().end());
-      if (!std::equal(shape.begin(), shape.end(), x.shape().begin(), x.shape().end())) x = Tensor<T>::from_shape(shape);
-      labels.resize(rows);
-      for (std::size_t r = 0; r < rows; ++r) labels[r] = data.get(start + r, x.data() + r * numel);
-      correct += count_correct(model(Variable<T>(x)).data(), labels);
-    }
-  } catch (...) {
-    model.train(was_training);
-    throw;
-  }
-  model.train(was_training);
-  return static_cast<double>(correct) / static_cast<double>(n);
-}
-
-template <typename T>
 Trainer<T>::Trainer(Module<T>& model, Optimizer<T>& optimizer, const Dataset<T>& train, const Dataset<T>* test,
                     TrainerOptions options)
-    : model_(model), optimizer_(optimizer), train_(train), test_(test), options_(std::move(options)) {
+    : model_(model),
+      optimizer_(optimizer),
+      train_(train),
+      test_(test),
+      options_(std::move(options)),
+      loader_(train, options_.loader),
+      generators_(dropout_generators(model)) {
   if (options_.epochs == 0 && options_.max_steps == 0)
     throw std::invalid_argument("Trainer: epochs and max_steps are both 0: nothing to train");
   if (options_.eval_batch == 0) throw std::invalid_argument("Trainer: eval_batch must be > 0");
@@ -80,39 +66,95 @@ Trainer<T>::Trainer(Module<T>& model, Optimizer<T>& optimizer, const Dataset<T>&
 }
 
 template <typename T>
+void Trainer<T>::track_generator(Generator& gen) {
+  if (std::find(generators_.begin(), generators_.end(), &gen) == generators_.end()) generators_.push_back(&gen);
+}
+
+template <typename T>
+std::size_t Trainer<T>::total_steps() const {
+  return options_.max_steps ? options_.max_steps : options_.epochs * steps_per_epoch();
+}
+
+template <typename T>
+bool Trainer<T>::should_stop() const {
+  return stop_.load() || (stop_requested && stop_requested());
+}
+
+template <typename T>
+template <typename F>
+void Trainer<T>::notify(F&& event) {
+  for (TrainReporter* r : reporters_) event(*r);
+}
+
+template <typename T>
+void Trainer<T>::end_epoch(std::size_t epoch, std::size_t first_step, double epoch_seconds) {
+  const TrainerOptions& o = options_;
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  EpochStats s;
+  s.epoch = epoch;
+  s.step = history_.steps();
+  s.lr = history_.lr.back();
+  // The epoch's mean loss from the history, in step order: the same sum whether or not the epoch
+  // was interrupted and resumed in the middle.
+  double loss_sum = 0;
+  for (std::size_t i = first_step; i < history_.steps(); ++i) loss_sum += history_.loss[i];
+  s.loss = loss_sum / static_cast<double>(history_.steps() - first_step);
+  s.epoch_seconds = epoch_seconds;
+  s.train_acc = s.val_acc = s.test_loss = s.test_acc = nan;
+  if (o.evaluate) {
+    if (o.evaluate_train) s.train_acc = evaluate_accuracy(model_, train_, o.train_eval_limit, o.eval_batch);
+    if (validation_) s.val_acc = evaluate_accuracy(model_, *validation_, 0, o.eval_batch);
+    if (test_) {
+      const Evaluation e = evaluate(model_, *test_, o.test_eval_limit, o.eval_batch);
+      s.test_loss = e.loss;
+      s.test_acc = e.accuracy;
+    }
+  }
+  history_.epochs.push_back(s);
+}
+
+template <typename T>
 const TrainHistory& Trainer<T>::fit() {
   const TrainerOptions& o = options_;
   const auto start = Clock::now();
-  history_ = TrainHistory{};
-  std::ostream& log = o.log ? *o.log : std::cout;
+  if (!resumed_) {
+    history_ = TrainHistory{};
+    loader_.reset(o.loader.seed);
+    base_lr_ = optimizer_.lr();
+  }
+  resumed_ = false;
+  history_.interrupted = false;
+  stop_.store(false);
+  const double seconds_before = history_.seconds;  // earlier parts of a resumed run
   model_.train();  // dropout and batch norm in training mode (evaluation switches and restores)
 
-  DataLoader<T> loader(train_, o.loader);
-  const std::size_t per_epoch = loader.num_batches();
-  const std::size_t total_steps = o.max_steps ? o.max_steps : o.epochs * per_epoch;
-  const std::size_t epochs = (total_steps + per_epoch - 1) / per_epoch;
-  history_.loss.reserve(total_steps);
-  history_.lr.reserve(total_steps);
+  const std::size_t per_epoch = steps_per_epoch();
+  const std::size_t total = total_steps();
+  FitPlan plan{per_epoch, total, (total + per_epoch - 1) / per_epoch, o.loader.batch_size, history_.steps()};
+  history_.loss.reserve(total);
+  history_.lr.reserve(total);
+  notify([&](TrainReporter& r) { r.on_fit_start(plan, history_); });
 
-  auto metrics = open_csv(o.metrics_csv, "epoch,step,train_loss,train_acc,test_acc,elapsed_s");
-  auto steps_csv = open_csv(o.steps_csv, "step,epoch,loss");
-  const double base_lr = optimizer_.lr();
-  const double nan = std::numeric_limits<double>::quiet_NaN();
-
-  std::size_t step = 0;
-  for (std::size_t epoch = 1; epoch <= epochs && step < total_steps; ++epoch) {
-    const auto epoch_start = Clock::now();
-    const std::size_t this_epoch = std::min(per_epoch, total_steps - step);
-    std::unique_ptr<ProgressBar> bar;
-    if (o.verbose) {
-      const std::string label = "epoch " + std::to_string(epoch) + "/" + std::to_string(epochs);
-      bar = o.progress ? std::make_unique<ProgressBar>(this_epoch, label, o.loader.batch_size, *o.progress, false)
-                       : std::make_unique<ProgressBar>(this_epoch, label, o.loader.batch_size);
+  FitEnd how = FitEnd::completed;
+  std::size_t step = history_.steps();
+  for (std::size_t epoch = history_.epochs.size() + 1; step < total && how == FitEnd::completed; ++epoch) {
+    const std::size_t first_step = (epoch - 1) * per_epoch;  // this epoch's first step, 0-based
+    const std::size_t epoch_steps = std::min(per_epoch, total - first_step);
+    if (step == first_step) {
+      if (should_stop()) {
+        how = FitEnd::interrupted;
+        break;
+      }
+      loader_.start_epoch();  // when resuming inside the epoch, restore() redrew its order already
     }
-    double loss_sum = 0;
-    loader.start_epoch();
-    for (std::size_t i = 0; i < this_epoch; ++i) {
-      const Batch<T>& batch = loader.batch(i);
+    notify([&](TrainReporter& r) { r.on_epoch_start(epoch, epoch_steps, step - first_step); });
+    const auto epoch_start = Clock::now();
+    for (std::size_t i = step - first_step; i < epoch_steps; ++i) {
+      if (i > 0 && should_stop()) {
+        how = FitEnd::interrupted;
+        break;
+      }
+      const Batch<T>& batch = loader_.batch(i);
       optimizer_.zero_grad();
       Variable<T> loss;
       double l = 0;
@@ -122,85 +164,86 @@ const TrainHistory& Trainer<T>::fit() {
         // A custom loss may not check for itself; softmax_cross_entropy throws domain_error first.
         if (!std::isfinite(l)) throw std::domain_error("loss is " + std::string(std::isnan(l) ? "NaN" : "infinite"));
       } catch (const std::domain_error& e) {
-        if (bar) bar->finish();
-        if (steps_csv) steps_csv->flush();
-        history_.seconds = seconds_since(start);
+        history_.seconds = seconds_before + seconds_since(start);
+        notify([&](TrainReporter& r) { r.on_fit_end(history_, FitEnd::diverged); });
         throw TrainingDiverged(step + 1, epoch, e.what());
       }
       loss.backward();
       if (o.schedule)
-        apply_schedule(optimizer_, *o.schedule, base_lr, o.schedule_unit == ScheduleUnit::step ? step : epoch - 1);
+        apply_schedule(optimizer_, *o.schedule, base_lr_, o.schedule_unit == ScheduleUnit::step ? step : epoch - 1);
       optimizer_.step();
       ++step;
-      loss_sum += l;
       history_.loss.push_back(l);
       history_.lr.push_back(optimizer_.lr());
-      if (steps_csv) *steps_csv << step << "," << epoch << "," << l << "\n";
-      if (bar) bar->update(i + 1, l);
-      if (on_step) on_step(step, l);
+      const StepEvent event{step, epoch, i + 1, epoch_steps, l, optimizer_.lr()};
+      notify([&](TrainReporter& r) { r.on_step(event); });
     }
-    if (bar) bar->finish();
-
-    EpochStats s;
-    s.epoch = epoch;
-    s.step = step;
-    s.loss = loss_sum / static_cast<double>(this_epoch);
-    s.lr = optimizer_.lr();
-    s.epoch_seconds = seconds_since(epoch_start);
-    s.train_acc = s.test_acc = nan;
-    if (o.evaluate) {
-      if (o.evaluate_train) s.train_acc = evaluate_accuracy(model_, train_, o.train_eval_limit, o.eval_batch);
-      if (test_) s.test_acc = evaluate_accuracy(model_, *test_, o.test_eval_limit, o.eval_batch);
-    }
-    s.elapsed_seconds = seconds_since(start);
-    history_.epochs.push_back(s);
-
-    if (o.verbose) {
-      log << std::fixed << std::setprecision(4) << "epoch " << epoch << ": loss " << s.loss << std::setprecision(2);
-      if (!std::isnan(s.train_acc)) log << "  train acc " << 100 * s.train_acc << "%";
-      if (!std::isnan(s.test_acc)) log << "  test acc " << 100 * s.test_acc << "%";
-      log << "  (" << std::setprecision(1) << s.elapsed_seconds << " s)" << std::endl;
-      log.unsetf(std::ios::floatfield);
-      log << std::setprecision(6);
-    }
-    if (metrics) {
-      *metrics << epoch << "," << step << "," << s.loss << "," << s.train_acc << "," << s.test_acc << ","
-               << s.elapsed_seconds << "\n";
-      metrics->flush();
-    }
-    if (on_epoch) on_epoch(s);
+    if (how != FitEnd::completed) break;
+    end_epoch(epoch, first_step, seconds_since(epoch_start));
+    history_.epochs.back().elapsed_seconds = seconds_before + seconds_since(start);
+    notify([&](TrainReporter& r) { r.on_epoch_end(history_.epochs.back(), history_); });
   }
-
-  if (!o.plot_stem.empty()) {
-    PlotSeries loss_curve{"mini-batch loss", {}, {}}, train_curve{"train", {}, {}}, test_curve{"test", {}, {}};
-    for (std::size_t i = 0; i < history_.loss.size(); ++i) {
-      loss_curve.x.push_back(static_cast<double>(i + 1));
-      loss_curve.y.push_back(history_.loss[i]);
-    }
-    for (const auto& e : history_.epochs) {
-      if (!std::isnan(e.train_acc)) {
-        train_curve.x.push_back(static_cast<double>(e.epoch));
-        train_curve.y.push_back(e.train_acc);
-      }
-      if (!std::isnan(e.test_acc)) {
-        test_curve.x.push_back(static_cast<double>(e.epoch));
-        test_curve.y.push_back(e.test_acc);
-      }
-    }
-    std::vector<PlotPanel> panels{{"Training loss", "step", "loss", {loss_curve}}};
-    std::vector<PlotSeries> acc;
-    if (!train_curve.x.empty()) acc.push_back(train_curve);
-    if (!test_curve.x.empty()) acc.push_back(test_curve);
-    if (!acc.empty()) panels.push_back({"Accuracy", "epoch", "accuracy", acc});
-    history_.plot_path = write_plot(o.plot_stem, panels, o.svg);
-  }
-  history_.seconds = seconds_since(start);
+  history_.interrupted = how == FitEnd::interrupted;
+  history_.seconds = seconds_before + seconds_since(start);
+  notify([&](TrainReporter& r) { r.on_fit_end(history_, how); });
   return history_;
+}
+
+template <typename T>
+nlohmann::json Trainer<T>::state() const {
+  const LoaderState ls = loader_.state();
+  nlohmann::json gens = nlohmann::json::array();
+  for (const Generator* g : generators_) gens.push_back(g->state());
+  return {{"version", kRunStateVersion},
+          {"step", history_.steps()},
+          {"epochs_done", history_.epochs.size()},
+          {"steps_per_epoch", steps_per_epoch()},
+          {"base_lr", history_.steps() ? base_lr_ : optimizer_.lr()},
+          {"sampler", {{"epochs_started", ls.epochs_started}, {"generator", ls.generator}}},
+          {"generators", gens},
+          {"history", history_to_json(history_)}};
+}
+
+template <typename T>
+void Trainer<T>::restore(const nlohmann::json& state) {
+  if (count_field(state, "version") != static_cast<std::size_t>(kRunStateVersion))
+    throw std::invalid_argument("Trainer::restore: run state version " + field(state, "version").dump() +
+                                ", this build reads version " + std::to_string(kRunStateVersion));
+  const std::size_t per_epoch = count_field(state, "steps_per_epoch");
+  if (per_epoch != steps_per_epoch())
+    throw std::invalid_argument("Trainer::restore: the run had " + std::to_string(per_epoch) +
+                                " steps an epoch, this trainer has " + std::to_string(steps_per_epoch()) +
+                                " (same training data and batch size needed)");
+  const nlohmann::json& gens = field(state, "generators");
+  if (!gens.is_array() || gens.size() != generators_.size())
+    throw std::invalid_argument("Trainer::restore: the run saved " + std::to_string(gens.is_array() ? gens.size() : 0) +
+                                " random generators, this model and trainer use " +
+                                std::to_string(generators_.size()));
+  const nlohmann::json& base_lr = field(state, "base_lr");
+  if (!base_lr.is_number()) throw std::invalid_argument("Trainer::restore: 'base_lr' is not a number");
+  TrainHistory history = history_from_json(field(state, "history"));
+  const std::size_t step = count_field(state, "step"), epochs_done = count_field(state, "epochs_done");
+  if (step != history.steps() || epochs_done != history.epochs.size() || step < epochs_done * per_epoch ||
+      step > (epochs_done + 1) * per_epoch)
+    throw std::invalid_argument("Trainer::restore: step " + std::to_string(step) + " and " +
+                                std::to_string(epochs_done) + " finished epochs do not agree with the history");
+  const nlohmann::json& sampler = field(state, "sampler");
+  LoaderState ls{count_field(sampler, "epochs_started"), text_field(sampler, "generator")};
+
+  // Everything parsed: only now change the trainer, so a bad state leaves it untouched.
+  std::vector<Generator> restored(generators_.size());
+  for (std::size_t i = 0; i < generators_.size(); ++i) {
+    if (!gens[i].is_string()) throw std::invalid_argument("Trainer::restore: generator state is not a string");
+    restored[i].set_state(gens[i].get<std::string>());
+  }
+  loader_.restore(ls);
+  for (std::size_t i = 0; i < generators_.size(); ++i) *generators_[i] = restored[i];
+  base_lr_ = base_lr.get<double>();
+  history_ = std::move(history);
+  resumed_ = true;
 }
 
 template class Trainer<float>;
 template class Trainer<double>;
-template double evaluate_accuracy<float>(Module<float>&, const Dataset<float>&, std::size_t, std::size_t);
-template double evaluate_accuracy<double>(Module<double>&, const Dataset<double>&, std::size_t, std::size_t);
 
 }  // namespace minidl

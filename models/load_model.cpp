@@ -1,0 +1,34 @@
+#include "models/load_model.hpp"
+
+#include <stdexcept>
+
+#include "models/model_spec.hpp"
+
+namespace minidl {
+
+LoadedModel load_model(const std::string& path) {
+  const CheckpointFile file = CheckpointFile::read(path);
+  const CheckpointInfo& info = file.info();
+  if (info.model_spec.is_null()) {
+    throw CheckpointError("checkpoint " + path + ": holds no model spec" +
+                          (info.version < 2 ? std::string(" (a version-1 file, weights only)") : std::string()) +
+                          "; build the network yourself and load the weights with load_checkpoint");
+  }
+  if (info.dtype != dtype_name<float>()) {
+    throw CheckpointError("checkpoint " + path + ": holds " + info.dtype + " values; load_model builds float32 networks");
+  }
+  LoadedModel out;
+  // The weights are overwritten by the file's, so the seed only matters for dropout masks.
+  out.generator = std::make_unique<Generator>(0);
+  try {
+    out.model = models::make_model<float>(info.model_spec, *out.generator);
+  } catch (const std::invalid_argument& e) {
+    throw CheckpointError("checkpoint " + path + ": cannot build its model: " + e.what());
+  }
+  file.restore(*out.model);
+  out.model->eval();
+  out.info = info;
+  return out;
+}
+
+}  // namespace minidl
