@@ -89,7 +89,7 @@ TEST_CASE("load_model rebuilds every kind of network from its checkpoint alone",
       original->forward(x);
       original->eval();
       const Tensor<float> expected = original->forward(x).data();
-      save_checkpoint<float>(path, *original, spec_of(*original), nullptr, {{"epoch", 4}});
+      save_checkpoint(path, *original, spec_of(*original), nullptr, {{"epoch", 4}});  // T deduced from the model
 
       LoadedModel loaded = load_model(path);
       REQUIRE(loaded.info.model_spec == c.spec);

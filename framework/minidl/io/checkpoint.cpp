@@ -316,7 +316,7 @@ void CheckpointFile::restore(Module<T>& model, Optimizer<T>* optimizer) const {
 
 template <typename T>
 void save_checkpoint(const std::string& path, const Module<T>& model, const nlohmann::json& model_spec,
-                     const Optimizer<T>* optimizer, const nlohmann::json& run_state) {
+                     const Optimizer<typename detail::NonDeduced<T>::type>* optimizer, const nlohmann::json& run_state) {
   const auto params = model.named_parameters();
   const auto buffers = model.named_buffers();
   nlohmann::json meta = {{"model", model_spec}, {"optimizer", nullptr}, {"run_state", run_state}};
@@ -378,7 +378,8 @@ void load_checkpoint(Module<T>& module, const std::string& path) {
 }
 
 template <typename T>
-CheckpointInfo load_checkpoint(const std::string& path, Module<T>& model, Optimizer<T>* optimizer) {
+CheckpointInfo load_checkpoint(const std::string& path, Module<T>& model,
+                               Optimizer<typename detail::NonDeduced<T>::type>* optimizer) {
   const CheckpointFile file = CheckpointFile::read(path);
   file.restore(model, optimizer);
   return file.info();

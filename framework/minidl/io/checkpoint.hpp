@@ -41,6 +41,15 @@ class CheckpointError : public std::runtime_error {
 /// The checkpoint format version this build writes (it reads this one and version 1).
 constexpr std::uint32_t kCheckpointVersion = 2;
 
+namespace detail {
+/// Keeps a parameter out of template argument deduction, so `nullptr` can be passed for the
+/// optimizer (C++20's std::type_identity).
+template <typename T>
+struct NonDeduced {
+  using type = T;
+};
+}  // namespace detail
+
 /// What a checkpoint carries besides tensors. Parts a file does not hold are JSON null (always so
 /// for version 1 files).
 struct CheckpointInfo {
@@ -70,7 +79,7 @@ void load_checkpoint(Module<T>& module, const std::string& path);
 /// model.
 template <typename T>
 void save_checkpoint(const std::string& path, const Module<T>& model, const nlohmann::json& model_spec,
-                     const Optimizer<T>* optimizer, const nlohmann::json& run_state);
+                     const Optimizer<typename detail::NonDeduced<T>::type>* optimizer, const nlohmann::json& run_state);
 
 /// Loads a training checkpoint into `model` and, unless it is null, `optimizer`, and returns the
 /// rest. The optimizer must be of the saved kind with the same constructor hyper-parameters (build
@@ -80,7 +89,8 @@ void save_checkpoint(const std::string& path, const Module<T>& model, const nloh
 /// file that holds none (version 1, or saved without) is an error. Everything is checked before
 /// anything changes: on CheckpointError the model and optimizer are untouched.
 template <typename T>
-CheckpointInfo load_checkpoint(const std::string& path, Module<T>& model, Optimizer<T>* optimizer);
+CheckpointInfo load_checkpoint(const std::string& path, Module<T>& model,
+                               Optimizer<typename detail::NonDeduced<T>::type>* optimizer);
 
 /// Reads and checks `path` (magic, version, checksum, layout) and returns what it carries besides
 /// tensors; nothing is restored. Throws CheckpointError as load_checkpoint does.
