@@ -90,6 +90,7 @@ struct Config {
   std::size_t test_limit = 0;
   std::string min_test_acc;                  // "97.5%" or 0.975; empty = no requirement
   bool svg = false;                          // the plot as SVG even when gnuplot is available
+  bool detect_anomaly = false;               // name the first op that makes a NaN/inf (slow; not saved)
 
   bool conv() const { return model == "simple" || model == "deep"; }
 };
@@ -348,7 +349,8 @@ struct Resume {
 
 // The flags --resume may change: how far to go and how to run, never what is trained.
 const std::vector<std::string> kResumeFlags{"--resume", "--epochs",       "--iters", "--threads",
-                                            "--data",   "--min-test-acc", "--svg"};
+                                            "--data",   "--min-test-acc", "--svg",
+                                            "--detect-anomaly"};
 
 Resume open_run(const std::string& dir) {
   const std::string path = dir + "/model.ckpt";
@@ -386,6 +388,7 @@ Config resumed_config(const CLI::App& app, const Config& given, const nlohmann::
   if (app.count("--data")) cfg.data_dir = given.data_dir;  // the same images, found elsewhere
   if (app.count("--min-test-acc")) cfg.min_test_acc = given.min_test_acc;
   if (app.count("--svg")) cfg.svg = given.svg;
+  cfg.detect_anomaly = given.detect_anomaly;
   return cfg;
 }
 
@@ -469,6 +472,10 @@ int run(Config cfg, const std::optional<Resume>& resume) {
   install_interrupt_handlers();
   t.stop_requested = interrupt_requested;
   try {
+    // Anomaly mode scans every op's output and gradient on this thread: it names the first op that
+    // produces a NaN or infinity instead of reporting only that the loss diverged.
+    std::optional<DetectAnomalyGuard> anomaly;
+    if (cfg.detect_anomaly) anomaly.emplace();
     t.fit();
   } catch (const TrainingDiverged& e) {
     throw std::runtime_error(std::string(e.what()) + "; try a smaller --lr");
@@ -583,6 +590,8 @@ int main(int argc, char** argv) {
   app.add_option("--min-test-acc", cfg.min_test_acc, "fail (exit 3) if the final test accuracy is below this: "
                                                      "97.5% or 0.975");
   app.add_flag("--svg", cfg.svg, "write the plot as SVG even if gnuplot is installed");
+  app.add_flag("--detect-anomaly", cfg.detect_anomaly,
+               "name the first op whose output or gradient is NaN/inf (slow: a debugging aid)");
   app.add_option("--resume", resume_dir, "continue the run saved in this folder (its model.ckpt); --epochs / --iters "
                                          "may extend it");
   try {

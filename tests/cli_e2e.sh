@@ -59,4 +59,17 @@ rc=$?
 set -e
 [ "$rc" -eq 3 ] || fail "an unreached --min-test-acc should exit 3, got $rc"
 grep -q 'is below the required 99.99%' "$work/err.log" || fail "unclear: $(cat "$work/err.log")"
+
+# --detect-anomaly: a run made to blow up (weight decay 1 at lr 10 multiplies every weight by -9 each
+# step) names the first op that produced an infinity, not only the loss that became NaN.
+blowup=(--train-limit 3000 --test-limit 100 --epochs 1 --threads 1 --data "$data" --lr 10 --weight-decay 1)
+if "$train" "${blowup[@]}" --out "$work/anomaly" --detect-anomaly > /dev/null 2> "$work/err.log"; then
+  fail "a diverging run with --detect-anomaly succeeded"
+fi
+grep -q "anomaly: forward op 'linear' produced -\?inf" "$work/err.log" || fail "no op named: $(tail -1 "$work/err.log")"
+if "$train" "${blowup[@]}" --out "$work/no_anomaly" > /dev/null 2> "$work/err.log"; then
+  fail "a diverging run succeeded"
+fi
+grep -q "anomaly:" "$work/err.log" && fail "anomaly mode ran without --detect-anomaly"
+grep -q "training diverged at step" "$work/err.log" || fail "unclear divergence: $(tail -1 "$work/err.log")"
 echo "cli_e2e: ok"

@@ -1,5 +1,6 @@
 // Batch norm: the op's values and gradients against a composite oracle, train vs eval behaviour of
 // the module, running statistics, buffers in checkpoints, and error messages.
+#include <unistd.h>
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -237,7 +238,7 @@ TEST_CASE("BatchNorm buffers round-trip through save_checkpoint/load_checkpoint"
   BatchNorm<float> a(3);
   for (int i = 0; i < 5; ++i) a(randn<float>({8, 3, 2, 2}, g, 1.0, 2.0));
   a.gamma.data() = Tensor<float>{1.5f, 0.5f, 2.0f};
-  const std::string path = "minidl_test_batch_norm.ckpt";
+  const std::string path = "minidl_test_batch_norm_" + std::to_string(::getpid()) + ".ckpt";
   save_checkpoint(a, path);
 
   BatchNorm<float> b(3);

@@ -1,4 +1,5 @@
 // Checkpoints: round trip, atomic replacement, and a clear error for every kind of bad file.
+#include <unistd.h>
 #include <catch2/catch.hpp>
 
 #include <cstdio>
@@ -13,7 +14,7 @@
 using namespace minidl;
 
 namespace {
-std::string temp_path(const std::string& name) { return "minidl_test_" + name; }
+std::string temp_path(const std::string& name) { return "minidl_test_" + std::to_string(::getpid()) + "_" + name; }
 
 std::string read_all(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -2,6 +2,7 @@
 // CheckpointError that names the file, the entry and its byte offset, never a crash or a load of
 // wrong values. The files are assembled byte by byte here, with a CRC-32 computed independently
 // of the library's (bitwise, polynomial 0xEDB88320), so a writer bug cannot hide a reader bug.
+#include <unistd.h>
 #include <catch2/catch.hpp>
 
 #include <cstdint>
@@ -77,7 +78,7 @@ struct Tiny {
   float w() const { return net.parameters()[0].data()(0, 0); }
 };
 
-const std::string kPath = "minidl_test_parser.ckpt";
+const std::string kPath = "minidl_test_parser_" + std::to_string(::getpid()) + ".ckpt";
 
 }  // namespace
 

@@ -1,5 +1,6 @@
 // Training checkpoints: a model and optimizer restored from a file continue bit-identically, for
 // every optimizer kind; specs and run state come back as saved.
+#include <unistd.h>
 #include <catch2/catch.hpp>
 
 #include <cstdio>
@@ -69,7 +70,7 @@ std::unique_ptr<Optimizer<float>> make_opt(const std::string& kind, Module<float
 }  // namespace
 
 TEST_CASE("A restored model and optimizer continue bit-identically", "[checkpoint][resume]") {
-  const std::string path = "minidl_test_resume.ckpt";
+  const std::string path = "minidl_test_resume_" + std::to_string(::getpid()) + ".ckpt";
   const FixedBatch batch = make_fixed_batch();
   constexpr int kBefore = 3, kAfter = 4;
   for (const std::string& kind : optimizer_names()) {

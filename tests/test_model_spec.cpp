@@ -1,5 +1,6 @@
 // Networks described as data: spec() and make_model agree for every kind, load_model rebuilds a
 // saved network from its file alone, and bad specs are rejected with a message naming the key.
+#include <unistd.h>
 #include <catch2/catch.hpp>
 
 #include <cstdio>
@@ -78,7 +79,7 @@ TEST_CASE("Every network reports the spec it was built from", "[model_spec]") {
 }
 
 TEST_CASE("load_model rebuilds every kind of network from its checkpoint alone", "[model_spec][load_model]") {
-  const std::string path = "minidl_test_load_model.ckpt";
+  const std::string path = "minidl_test_load_model_" + std::to_string(::getpid()) + ".ckpt";
   for (const auto& c : cases()) {
     DYNAMIC_SECTION(c.spec["kind"].get<std::string>()) {
       Generator gen(2);
@@ -106,7 +107,7 @@ TEST_CASE("load_model rebuilds every kind of network from its checkpoint alone",
 }
 
 TEST_CASE("load_model explains files it cannot rebuild from", "[model_spec][load_model]") {
-  const std::string path = "minidl_test_load_model_bad.ckpt";
+  const std::string path = "minidl_test_load_model_bad_" + std::to_string(::getpid()) + ".ckpt";
   SECTION("a version-1 file has no spec") {
     REQUIRE_THROWS_WITH(load_model(std::string(MINIDL_TEST_FIXTURES) + "/v1_multilayer_bn.ckpt"),
                         Catch::Contains("holds no model spec (a version-1 file, weights only)"));

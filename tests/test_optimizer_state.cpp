@@ -1,5 +1,6 @@
 // Optimizer settings as JSON and accumulated state: round trips, strict checks, and no partial
 // changes on failure.
+#include <unistd.h>
 #include <catch2/catch.hpp>
 
 #include <string>
@@ -164,7 +165,7 @@ TEST_CASE("A scalar parameter's optimizer state starts at zero", "[optim][state]
 }
 
 TEST_CASE("load_checkpoint leaves model and optimizer untouched when the optimizer does not match", "[checkpoint][optim]") {
-  const std::string path = "minidl_test_opt_mismatch.ckpt";
+  const std::string path = "minidl_test_opt_mismatch_" + std::to_string(::getpid()) + ".ckpt";
   Generator g(1);
   models::MLP<float> m({3, 2}, g);
   Adam<float> saved(m.parameters(), 0.01, 0.5, 0.999);
