@@ -33,6 +33,7 @@
 #include <minidl/ops/loss.hpp>
 #include <minidl/optim/adam.hpp>
 #include <minidl/optim/sgd.hpp>
+#include <minidl/version.hpp>
 #include <models/mlp.hpp>
 #include <models/simple_conv_net.hpp>
 #include <models/two_layer_net.hpp>
@@ -352,6 +353,7 @@ int run(const Config& cfg) {
 int main(int argc, char** argv) {
   Config cfg;
   CLI::App app{"minidl benchmarks: training-step time vs GEMM-only time, gradients, memory, allocations"};
+  app.set_version_flag("--version", minidl::version_banner("minidl_bench"));
   app.add_option("--threads", cfg.threads, "OpenBLAS threads")->capture_default_str()->check(CLI::Range(1, 64));
   app.add_option("--repeats", cfg.repeats, "timed runs per workload (after warm-up)")
       ->capture_default_str()

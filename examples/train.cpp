@@ -181,6 +181,7 @@ int main(int argc, char** argv) {
   keep_large_buffers_in_heap();  // reuse step buffers instead of page-faulting fresh ones in
   Config cfg;
   CLI::App app{"Train a multi-layer perceptron on MNIST with minidl"};
+  app.set_version_flag("--version", minidl::version_banner("train"));
   app.add_option("--hidden", cfg.hidden, "hidden layer widths, e.g. --hidden 100 or --hidden 512 512")
       ->capture_default_str();
   app.add_option("--epochs", cfg.epochs, "passes over the training set")->capture_default_str();

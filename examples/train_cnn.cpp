@@ -193,6 +193,7 @@ int main(int argc, char** argv) {
   keep_large_buffers_in_heap();
   Config cfg;
   CLI::App app{"Train the book's convolutional networks on MNIST with minidl"};
+  app.set_version_flag("--version", minidl::version_banner("train_cnn"));
   app.add_option("--model", cfg.model, "simple (SimpleConvNet) or deep (DeepConvNet)")->capture_default_str();
   app.add_option("--epochs", cfg.epochs, "passes over the training set")->capture_default_str();
   app.add_option("--batch-size", cfg.batch_size, "mini-batch size")->capture_default_str()->check(CLI::PositiveNumber);

@@ -26,6 +26,7 @@
 #include <minidl/data/mnist.hpp>
 #include <minidl/optim/sgd.hpp>
 #include <minidl/train/trainer.hpp>
+#include <minidl/version.hpp>
 #include <models/mlp.hpp>
 
 #ifndef MINIDL_MNIST_DIR
@@ -225,7 +226,10 @@ int main(int argc, char** argv) {
   std::string steps_csv;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a == "--record") {
+    if (a == "--version") {
+      std::cout << minidl::version_banner("minidl_accuracy_guard") << "\n";
+      return 0;
+    } else if (a == "--record") {
       record = true;
     } else if (a == "--steps-csv" && i + 1 < argc) {
       steps_csv = argv[++i];

@@ -45,3 +45,4 @@
 #include "minidl/train/plot.hpp"
 #include "minidl/train/progress.hpp"
 #include "minidl/train/trainer.hpp"
+#include "minidl/version.hpp"

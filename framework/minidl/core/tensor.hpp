@@ -11,6 +11,7 @@
 #include <xtensor/xarray.hpp>
 
 #include "minidl/core/buffer_pool.hpp"
+#include "minidl/detail/simd_contract.hpp"
 
 #if defined(XTENSOR_USE_XSIMD)
 namespace xsimd {
