@@ -23,9 +23,6 @@
 
 #include <CLI/CLI.hpp>
 
-#include <minidl/core/allocator.hpp>
-#include <minidl/core/blas.hpp>
-#include <minidl/core/buffer_pool.hpp>
 #include <minidl/core/random.hpp>
 #include <minidl/data/dataloader.hpp>
 #include <minidl/data/idx.hpp>
@@ -34,9 +31,12 @@
 #include <minidl/optim/adam.hpp>
 #include <minidl/optim/sgd.hpp>
 #include <minidl/version.hpp>
-#include <models/mlp.hpp>
-#include <models/simple_conv_net.hpp>
-#include <models/two_layer_net.hpp>
+#include <minidl/detail/allocator.hpp>
+#include <minidl/detail/blas.hpp>
+#include <minidl/detail/buffer_pool.hpp>
+#include <minidl/models/mlp.hpp>
+#include <minidl/models/simple_conv_net.hpp>
+#include <minidl/models/two_layer_net.hpp>
 
 #include "alloc_counter.hpp"
 #include "gemm_baseline.hpp"

@@ -12,10 +12,9 @@ install(TARGETS minidl minidl_models EXPORT minidlTargets
         ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
         RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
-install(DIRECTORY ${PROJECT_SOURCE_DIR}/framework/minidl ${MINIDL_GENERATED_INCLUDE_DIR}/minidl
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/framework/minidl ${PROJECT_SOURCE_DIR}/models/minidl
+                  ${MINIDL_GENERATED_INCLUDE_DIR}/minidl
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} FILES_MATCHING PATTERN "*.hpp")
-install(DIRECTORY ${PROJECT_SOURCE_DIR}/models/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/minidl/models
-        FILES_MATCHING PATTERN "*.hpp")
 install(EXPORT minidlTargets NAMESPACE minidl:: DESTINATION ${MINIDL_CMAKE_INSTALL_DIR})
 
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/minidlConfig.cmake.in

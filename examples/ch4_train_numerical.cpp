@@ -16,7 +16,7 @@
 #include <minidl/data/dataloader.hpp>
 #include <minidl/data/mnist.hpp>
 
-#include "models/two_layer_net.hpp"
+#include <minidl/models/two_layer_net.hpp>
 
 using namespace minidl;
 

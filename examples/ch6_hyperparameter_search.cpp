@@ -30,8 +30,9 @@
 #include <minidl/minidl.hpp>
 #include <minidl/optim/optimizers.hpp>
 #include <minidl/train/trainer.hpp>
+#include <minidl/detail/blas.hpp>
 
-#include "models/mlp.hpp"
+#include <minidl/models/mlp.hpp>
 
 using namespace minidl;
 

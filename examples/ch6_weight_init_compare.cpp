@@ -16,7 +16,7 @@
 
 #include <minidl/minidl.hpp>
 
-#include "models/multi_layer_net.hpp"
+#include <minidl/models/multi_layer_net.hpp>
 
 using namespace minidl;
 using minidl::models::MultiLayerNet;

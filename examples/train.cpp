@@ -20,15 +20,16 @@
 #include <optional>
 #include <sstream>
 
-#include <minidl/core/allocator.hpp>
 #include <minidl/minidl.hpp>
 #include <minidl/data/dataloader.hpp>
 #include <minidl/data/mnist.hpp>
 #include <minidl/io/checkpoint.hpp>
 #include <minidl/optim/optimizers.hpp>
 #include <minidl/train/trainer.hpp>
+#include <minidl/detail/allocator.hpp>
+#include <minidl/detail/blas.hpp>
 
-#include "models/mlp.hpp"
+#include <minidl/models/mlp.hpp>
 
 using namespace minidl;
 

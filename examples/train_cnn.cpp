@@ -17,12 +17,13 @@
 #include <iostream>
 #include <sstream>
 
-#include <minidl/core/allocator.hpp>
 #include <minidl/minidl.hpp>
 #include <minidl/optim/factory.hpp>
+#include <minidl/detail/allocator.hpp>
+#include <minidl/detail/blas.hpp>
 
-#include "models/deep_conv_net.hpp"
-#include "models/simple_conv_net.hpp"
+#include <minidl/models/deep_conv_net.hpp>
+#include <minidl/models/simple_conv_net.hpp>
 
 using namespace minidl;
 

@@ -20,14 +20,14 @@
 #include <string>
 #include <vector>
 
-#include <minidl/core/allocator.hpp>
-#include <minidl/core/blas.hpp>
 #include <minidl/core/random.hpp>
 #include <minidl/data/mnist.hpp>
 #include <minidl/optim/sgd.hpp>
 #include <minidl/train/trainer.hpp>
 #include <minidl/version.hpp>
-#include <models/mlp.hpp>
+#include <minidl/detail/allocator.hpp>
+#include <minidl/detail/blas.hpp>
+#include <minidl/models/mlp.hpp>
 
 #ifndef MINIDL_MNIST_DIR
 #define MINIDL_MNIST_DIR "data/mnist"

@@ -29,10 +29,11 @@ case "$way" in
     cmake --build "$work" -j 2
     ;;
   add_subdirectory)
-    # No build type: minidl must not force its Release default into the parent's cache. (It also
-    # keeps this test cheap: the subproject's libraries compile without optimisation.)
+    # No build type: minidl must not force its Release default into the parent's cache. -O1 keeps
+    # the subproject's compile cheap; not -O0, where GCC's AVX-512 intrinsics are macros that
+    # xsimd 8.1's AVX-512BW select() fails to compile with.
     cmake -S "$src" -B "$work" -DMINIDL_CONSUMER_HOW=add_subdirectory -DMINIDL_SOURCE_DIR="$where" \
-          "${cmake_args[@]}" -DCMAKE_BUILD_TYPE=
+          "${cmake_args[@]}" -DCMAKE_BUILD_TYPE= -DCMAKE_CXX_FLAGS=-O1
     # Subproject hygiene: the parent's cache is untouched, minidl's tests, examples and benchmark
     # are off, and its warnings do not reach the parent's own code.
     grep -q '^CMAKE_BUILD_TYPE:[A-Z]*=$' "$work/CMakeCache.txt" ||

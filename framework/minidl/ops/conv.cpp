@@ -4,10 +4,10 @@
 #include <stdexcept>
 #include <string>
 
-#include "minidl/core/blas.hpp"
+#include "minidl/detail/blas.hpp"
 #include "minidl/core/grad_mode.hpp"
 #include "minidl/core/record.hpp"
-#include "minidl/ops/im2col.hpp"
+#include "minidl/detail/im2col.hpp"
 #include "minidl/ops/reduction.hpp"
 
 namespace minidl {

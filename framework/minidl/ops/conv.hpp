@@ -5,7 +5,7 @@
 // and zero padding on both spatial axes, output y (N,FN,OH,OW) with
 //   OH = (H + 2*pad - FH) / stride + 1,   OW = (W + 2*pad - FW) / stride + 1.
 //
-// Implementation: im2col into a reused thread-local column buffer (see ops/im2col.hpp for its
+// Implementation: im2col into a reused thread-local column buffer (see detail/im2col.hpp for its
 // layout and lifetime), ONE GEMM through blas::gemm, then the bias. The backward is written as two
 // recorded ops, conv2d_backward_input (a transposed convolution: GEMM + col2im) and
 // conv2d_backward_weight (im2col + GEMM), whose own backwards are again conv ops. So conv2d supports
