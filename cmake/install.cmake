@@ -40,7 +40,11 @@ string(REGEX REPLACE "/$" "" MINIDL_PC_TO_PREFIX "${MINIDL_PC_TO_PREFIX}")
 configure_file(${PROJECT_SOURCE_DIR}/cmake/minidl.pc.in ${PROJECT_BINARY_DIR}/minidl.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/minidl.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 
-# `cpack -G DEB` in the build folder: a -dev package installing into /usr.
+# `cpack -G DEB` in the build folder: a -dev package installing into /usr. Only for minidl's own
+# build: as a subproject (with MINIDL_INSTALL=ON) the packaging belongs to the parent.
+if(NOT MINIDL_IS_TOP_LEVEL)
+  return()
+endif()
 set(CPACK_PACKAGE_NAME minidl-dev)
 set(CPACK_PACKAGE_VENDOR "minidl")
 set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "minidl: a small C++17 deep-learning library with autodiff (headers, libraries, CMake and pkg-config files)")
