@@ -1,10 +1,16 @@
 #!/usr/bin/env bash
 # Installs the system packages minidl needs (Debian/Ubuntu). Idempotent: installs only what is
 # missing, so a second run takes a second. Uses sudo when not run as root.
+# Usage: scripts/setup.sh [--fuzz]   (--fuzz: also clang 14 and its libFuzzer runtime, for
+#                                      scripts/run_fuzz.sh)
 set -euo pipefail
 
 packages=(cmake g++ make pkg-config libxtensor-dev libxtensor-blas-dev libopenblas-dev libxsimd-dev
           catch2 zlib1g-dev libcli11-dev gnuplot-nox graphviz)
+if [ "${1:-}" = "--fuzz" ]; then
+  # libclang-rt-14-dev holds libclang_rt.fuzzer (and the sanitizer runtimes) for clang 14.
+  packages+=(clang-14 libclang-rt-14-dev)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

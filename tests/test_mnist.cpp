@@ -127,10 +127,35 @@ TEST_CASE("mnist: inconsistent or missing data raises DataError naming the file"
   SECTION("missing directory: the message says how to fetch the data") {
     const std::string where = dir.file("no-such-dir");
     const auto msg = data_error_of([&] { load_mnist(where); });
-    CHECK_THAT(msg, Catch::Contains(where + "/train-images-idx3-ubyte'") &&
+    CHECK_THAT(msg, Catch::Contains(where + "/train-images-idx3-ubyte' (No such file or directory)") &&
                         Catch::Contains("train-images-idx3-ubyte.gz") &&
                         Catch::Contains("bash scripts/fetch_mnist.sh") &&
                         Catch::Contains("dataset-fashion-mnist"));
+  }
+  SECTION("a directory where a data file belongs") {
+    make_mnist(dir, 3, 3, false);
+    std::filesystem::remove(dir.file("t10k-images-idx3-ubyte"));
+    std::filesystem::create_directory(dir.file("t10k-images-idx3-ubyte"));
+    const auto msg = data_error_of([&] { load_mnist(dir.path()); });
+    CHECK(msg == "'" + dir.file("t10k-images-idx3-ubyte") + "' is a directory, expected an IDX file");
+  }
+  SECTION("an explicit path that is a directory") {
+    make_mnist(dir, 3, 3, false);
+    MnistOptions opt;
+    opt.files.train_labels = dir.path();
+    const auto msg = data_error_of([&] { load_mnist(dir.path(), opt); });
+    CHECK(msg == "'" + dir.path() + "' is a directory, expected an IDX file");
+  }
+  SECTION("the OS reason is given when a path cannot be used") {
+    const std::string not_a_dir = dir.file("plain-file");
+    fixtures::write_bytes(not_a_dir, {1, 2, 3});
+    const auto msg = data_error_of([&] { load_mnist(not_a_dir); });
+    CHECK_THAT(msg, Catch::Contains(not_a_dir + "/train-images-idx3-ubyte' (Not a directory)"));
+    make_mnist(dir, 3, 3, false);
+    MnistOptions opt;
+    opt.files.test_images = dir.file("gone");
+    const auto explicit_msg = data_error_of([&] { load_mnist(dir.path(), opt); });
+    CHECK_THAT(explicit_msg, Catch::Contains("'" + dir.file("gone") + "' not found (No such file or directory)"));
   }
   SECTION("missing test labels") {
     make_mnist(dir, 3, 3, false);

@@ -62,7 +62,9 @@ using FilePtr = std::unique_ptr<std::FILE, FileCloser>;
 
 FilePtr open_for_read(const std::string& path) {
   struct stat st {};
-  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) fail(path, "is a directory, not a file");
+  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    throw DataError("'" + path + "' is a directory, expected an IDX file");
+  }
   std::FILE* f = std::fopen(path.c_str(), "rb");
   if (!f) fail(path, std::string("cannot open: ") + std::strerror(errno));
   return FilePtr(f);
@@ -97,7 +99,9 @@ class PlainSource : public ByteSource {
 };
 
 // Streams a gzip file through zlib. Concatenated gzip members are read as one stream, as gzip(1)
-// does; anything else after the last member is an error rather than silently ignored.
+// does. Zero bytes after the last member are padding (tape archives and some tools write blocks
+// padded with zeros; gzip(1) accepts them too); anything else after the last member is an error
+// rather than silently ignored.
 class GzipSource : public ByteSource {
  public:
   GzipSource(std::FILE* f, const std::string& path) : f_(f), path_(path), in_(kChunk) {
@@ -114,6 +118,11 @@ class GzipSource : public ByteSource {
       if (zs_.avail_in == 0) refill();
       if (ended_) {
         if (zs_.avail_in == 0) break;  // clean end of the last member
+        // A member never starts with a zero byte (its magic is 1f 8b), so a zero here is padding.
+        if (*zs_.next_in == 0) {
+          skip_zero_padding();
+          break;
+        }
         // More input after a complete member: it must be another gzip member.
         if (inflateReset(&zs_) != Z_OK) fail(path_, "zlib reset failed");
         ended_ = false;
@@ -155,6 +164,22 @@ class GzipSource : public ByteSource {
   }
   std::size_t consumed() const { return read_ - zs_.avail_in; }
 
+  // Consumes the rest of the file, which must be all zeros; a non-zero byte is named by offset.
+  void skip_zero_padding() {
+    const std::size_t padding_start = consumed();
+    for (;;) {
+      for (; zs_.avail_in > 0; ++zs_.next_in, --zs_.avail_in) {
+        if (*zs_.next_in != 0) {
+          fail(path_, "unexpected bytes after the gzip stream: zero padding from compressed byte offset " +
+                          std::to_string(padding_start) + " is followed by a non-zero byte at offset " +
+                          std::to_string(consumed()));
+        }
+      }
+      if (eof_) return;
+      refill();
+    }
+  }
+
   std::FILE* f_;
   const std::string& path_;
   std::vector<std::uint8_t> in_;
@@ -164,6 +189,14 @@ class GzipSource : public ByteSource {
   bool eof_ = false;
   bool ended_ = false;
 };
+
+// Why a zlib gzFile operation failed: the OS reason when zlib reports a system error.
+std::string gz_reason(gzFile gz) {
+  int code = Z_OK;
+  const char* msg = gzerror(gz, &code);
+  if (code == Z_ERRNO) return std::strerror(errno);
+  return msg && *msg ? msg : "zlib error " + std::to_string(code);
+}
 
 std::uint32_t be32(const std::uint8_t* p) {
   return (std::uint32_t(p[0]) << 24) | (std::uint32_t(p[1]) << 16) | (std::uint32_t(p[2]) << 8) |
@@ -242,15 +275,19 @@ IdxArray parse(ByteSource& src, const std::string& path, std::uint32_t expected_
                    " more bytes after byte offset " + std::to_string(expected_end));
   }
 
-  // Grow in chunks for gzip input: a lying header must not make us allocate its claim up front.
-  const std::size_t chunk = size >= 0 ? total : std::size_t(8) << 20;
-  // Reserving up to 64 MiB covers every MNIST-sized file in one allocation (growing by copies
-  // would briefly hold two buffers) while capping what a lying header can make us reserve.
-  out.data.reserve(std::min(total, std::size_t(64) << 20));
+  // A regular plain file's size was checked against the claim above, so the claim is true and is
+  // allocated at once. Otherwise (gzip, a pipe) the size is unknown until the stream ends, so the
+  // buffer doubles as data actually arrives, capped by the claim: a lying header costs a small
+  // multiple of the bytes really present (old and new buffer while doubling), never its claim.
+  constexpr std::size_t kFirstGrowth = std::size_t(64) << 10;
   std::size_t have = 0;
   while (have < total) {
-    const std::size_t want = std::min(chunk, total - have);
-    out.data.resize(have + want);
+    if (have == out.data.size()) {
+      const std::size_t next = size >= 0 ? total : std::min(total, std::max(2 * have, kFirstGrowth));
+      out.data.reserve(next);  // exact: resize alone may round capacity past the claim
+      out.data.resize(next);
+    }
+    const std::size_t want = out.data.size() - have;
     const std::size_t got = src.read(out.data.data() + have, want);
     have += got;
     if (got < want) {
@@ -314,12 +351,17 @@ void write_idx(const std::string& path, const IdxArray& array, bool gzip) {
     while (done < bytes.size()) {
       const unsigned n = static_cast<unsigned>(std::min<std::size_t>(bytes.size() - done, 1u << 30));
       if (gzwrite(gz, bytes.data() + done, n) != static_cast<int>(n)) {
+        const std::string why = gz_reason(gz);
         gzclose(gz);
-        fail(path, "gzip write failed");
+        fail(path, "gzip write failed: " + why);
       }
       done += n;
     }
-    if (gzclose(gz) != Z_OK) fail(path, "gzip write failed on close");
+    const int closed = gzclose(gz);  // Z_ERRNO: the OS refused the final write or close
+    if (closed != Z_OK) {
+      fail(path, std::string("gzip write failed on close: ") +
+                     (closed == Z_ERRNO ? std::strerror(errno) : "zlib error " + std::to_string(closed)));
+    }
     return;
   }
   FilePtr f(std::fopen(path.c_str(), "wb"));

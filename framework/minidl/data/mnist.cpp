@@ -2,13 +2,38 @@
 
 #include <sys/stat.h>
 
+#include <cerrno>
+#include <cstring>
+
 namespace minidl {
 
 namespace {
 
-bool is_file(const std::string& path) {
+// What stat() says about a path: a regular file, a directory, or the OS reason it is neither
+// reachable nor usable ("No such file or directory", "Permission denied", ...).
+struct PathStatus {
+  bool exists = false;
+  bool file = false;
+  bool directory = false;
+  std::string reason;  ///< why it is not usable as a data file: the strerror text, or "not a regular file"
+};
+
+PathStatus path_status(const std::string& path) {
   struct stat st {};
-  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+  PathStatus out;
+  if (::stat(path.c_str(), &st) != 0) {
+    out.reason = std::strerror(errno);
+    return out;
+  }
+  out.exists = true;
+  out.file = S_ISREG(st.st_mode);
+  out.directory = S_ISDIR(st.st_mode);
+  if (!out.file) out.reason = "not a regular file";
+  return out;
+}
+
+[[noreturn]] void directory_error(const std::string& path) {
+  throw DataError("'" + path + "' is a directory, expected an IDX file");
 }
 
 const char* kFetchHint =
@@ -20,17 +45,25 @@ const char* kFetchHint =
 std::string resolve(const std::string& dir, const std::string& name, const std::string& explicit_path,
                     const char* what) {
   if (!explicit_path.empty()) {
-    if (!is_file(explicit_path)) {
-      throw DataError("MNIST " + std::string(what) + " file '" + explicit_path + "' not found. " +
+    const PathStatus st = path_status(explicit_path);
+    if (st.directory) directory_error(explicit_path);
+    if (!st.file) {
+      throw DataError("MNIST " + std::string(what) + " file '" + explicit_path + "' " +
+                      (st.exists ? "is not a regular file" : "not found (" + st.reason + ")") + ". " +
                       kFetchHint);
     }
     return explicit_path;
   }
   const std::string base = dir.empty() || dir.back() == '/' ? dir + name : dir + "/" + name;
-  if (is_file(base)) return base;
-  if (is_file(base + ".gz")) return base + ".gz";
-  throw DataError("MNIST " + std::string(what) + " file not found: looked for '" + base + "' and '" +
-                  base + ".gz'. " + kFetchHint);
+  const PathStatus plain = path_status(base);
+  if (plain.file) return base;
+  const PathStatus gz = path_status(base + ".gz");
+  if (gz.file) return base + ".gz";
+  // A directory where a data file belongs is a mistake worth naming, not a missing file.
+  if (plain.directory) directory_error(base);
+  if (gz.directory) directory_error(base + ".gz");
+  throw DataError("MNIST " + std::string(what) + " file not found: looked for '" + base + "' (" +
+                  plain.reason + ") and '" + base + ".gz' (" + gz.reason + "). " + kFetchHint);
 }
 
 }  // namespace
