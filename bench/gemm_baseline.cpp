@@ -2,7 +2,7 @@
 
 #include <map>
 
-#include <minidl/core/blas.hpp>
+#include <minidl/detail/blas.hpp>
 
 namespace bench {
 

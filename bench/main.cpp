@@ -23,9 +23,6 @@
 
 #include <CLI/CLI.hpp>
 
-#include <minidl/core/allocator.hpp>
-#include <minidl/core/blas.hpp>
-#include <minidl/core/buffer_pool.hpp>
 #include <minidl/core/random.hpp>
 #include <minidl/data/dataloader.hpp>
 #include <minidl/data/idx.hpp>
@@ -33,9 +30,13 @@
 #include <minidl/ops/loss.hpp>
 #include <minidl/optim/adam.hpp>
 #include <minidl/optim/sgd.hpp>
-#include <models/mlp.hpp>
-#include <models/simple_conv_net.hpp>
-#include <models/two_layer_net.hpp>
+#include <minidl/version.hpp>
+#include <minidl/detail/allocator.hpp>
+#include <minidl/detail/blas.hpp>
+#include <minidl/detail/buffer_pool.hpp>
+#include <minidl/models/mlp.hpp>
+#include <minidl/models/simple_conv_net.hpp>
+#include <minidl/models/two_layer_net.hpp>
 
 #include "alloc_counter.hpp"
 #include "gemm_baseline.hpp"
@@ -354,6 +355,7 @@ int run(const Config& cfg) {
 int main(int argc, char** argv) {
   Config cfg;
   CLI::App app{"minidl benchmarks: training-step time vs GEMM-only time, gradients, memory, allocations"};
+  app.set_version_flag("--version", minidl::version_banner("minidl_bench"));
   app.add_option("--threads", cfg.threads, "OpenBLAS threads")->capture_default_str()->check(CLI::Range(1, 64));
   app.add_option("--repeats", cfg.repeats, "timed runs per workload (after warm-up)")
       ->capture_default_str()

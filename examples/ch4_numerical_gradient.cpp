@@ -29,7 +29,8 @@ bool near(double got, double want, double tol) { return std::fabs(got - want) <=
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  if (minidl::print_version_if_requested(argc, argv, "ch4_numerical_gradient")) return 0;
   bool ok = true;
 
   std::printf("numerical_diff(function_1):\n");

@@ -16,7 +16,7 @@
 #include <minidl/data/dataloader.hpp>
 #include <minidl/data/mnist.hpp>
 
-#include "models/two_layer_net.hpp"
+#include <minidl/models/two_layer_net.hpp>
 
 using namespace minidl;
 
@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
   std::string data_dir = "data/mnist";
   bool full_forward = false;
   CLI::App app{"Chapter 4: TwoLayerNet trained with numerical gradients"};
+  app.set_version_flag("--version", minidl::version_banner("ch4_train_numerical"));
   app.add_option("--iters", iters, "training steps with numerical gradients")->capture_default_str();
   app.add_option("--data", data_dir, "MNIST directory")->capture_default_str();
   app.add_flag("--full-forward", full_forward,

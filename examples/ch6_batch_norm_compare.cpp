@@ -19,7 +19,7 @@
 
 #include <minidl/minidl.hpp>
 
-#include "models/multi_layer_net.hpp"
+#include <minidl/models/multi_layer_net.hpp>
 
 using namespace minidl;
 using minidl::models::MultiLayerNet;
@@ -74,6 +74,7 @@ std::vector<double> train_run(double scale, bool batchnorm, const ByteImageDatas
 
 int main(int argc, char** argv) {
   CLI::App app{"Chapter 6: training with and without batch norm over 16 weight scales"};
+  app.set_version_flag("--version", minidl::version_banner("ch6_batch_norm_compare"));
   std::string data_dir = "data/mnist", out_dir = "runs/ch6_batch_norm";
   std::size_t epochs = kEpochs;
   std::uint64_t seed = 1;

@@ -30,8 +30,9 @@
 #include <minidl/minidl.hpp>
 #include <minidl/optim/optimizers.hpp>
 #include <minidl/train/trainer.hpp>
+#include <minidl/detail/blas.hpp>
 
-#include "models/mlp.hpp"
+#include <minidl/models/mlp.hpp>
 
 using namespace minidl;
 
@@ -61,6 +62,7 @@ int main(int argc, char** argv) {
   std::string data_dir = "data/mnist", out_dir = "runs/ch6_hyperparameter_search";
   bool svg = false;
   CLI::App app{"Random search over learning rate and weight decay on a validation split (book chapter 6.5)"};
+  app.set_version_flag("--version", minidl::version_banner("ch6_hyperparameter_search"));
   app.add_option("--trials", trials, "number of random trials")->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--seed", seed, "seed of the split, the draws, the weights and the batches")->capture_default_str();
   app.add_option("--data", data_dir, "MNIST directory")->capture_default_str();

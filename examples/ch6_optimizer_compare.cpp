@@ -25,8 +25,9 @@
 #include <minidl/minidl.hpp>
 #include <minidl/optim/optimizers.hpp>
 #include <minidl/train/trainer.hpp>
+#include <minidl/detail/blas.hpp>
 
-#include "models/mlp.hpp"
+#include <minidl/models/mlp.hpp>
 
 using namespace minidl;
 
@@ -70,6 +71,7 @@ int main(int argc, char** argv) {
   std::string data_dir = "data/mnist", out_dir = "runs/ch6_optimizer_compare";
   bool svg = false;
   CLI::App app{"Compare SGD, Momentum, Nesterov, AdaGrad, RMSprop and Adam on MNIST (book chapter 6)"};
+  app.set_version_flag("--version", minidl::version_banner("ch6_optimizer_compare"));
   app.add_option("--iters", iters, "steps per optimizer")->capture_default_str()->check(CLI::PositiveNumber);
   app.add_option("--seed", seed, "seed of the initial weights and of the mini-batches")->capture_default_str();
   app.add_option("--data", data_dir, "MNIST directory")->capture_default_str();

@@ -18,7 +18,7 @@
 
 #include <minidl/minidl.hpp>
 
-#include "models/multi_layer_net.hpp"
+#include <minidl/models/multi_layer_net.hpp>
 
 using namespace minidl;
 using minidl::models::MultiLayerNet;
@@ -49,6 +49,7 @@ struct Run {
 
 int main(int argc, char** argv) {
   CLI::App app{"Chapter 6: overfitting 300 images, plain vs weight decay vs dropout"};
+  app.set_version_flag("--version", minidl::version_banner("ch6_overfit_compare"));
   std::string data_dir = "data/mnist", out_dir = "runs/ch6_overfit";
   std::size_t epochs = kEpochs;
   std::uint64_t seed = 1;

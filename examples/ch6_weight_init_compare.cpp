@@ -16,7 +16,7 @@
 
 #include <minidl/minidl.hpp>
 
-#include "models/multi_layer_net.hpp"
+#include <minidl/models/multi_layer_net.hpp>
 
 using namespace minidl;
 using minidl::models::MultiLayerNet;
@@ -41,6 +41,7 @@ struct Run {
 
 int main(int argc, char** argv) {
   CLI::App app{"Chapter 6: std 0.01 vs Xavier vs He initial weights, sigmoid and ReLU"};
+  app.set_version_flag("--version", minidl::version_banner("ch6_weight_init_compare"));
   std::string data_dir = "data/mnist", out_dir = "runs/ch6_weight_init";
   std::size_t iterations = kIterations;
   std::uint64_t seed = 1;

@@ -55,7 +55,8 @@ class GatedLinear : public Module<T> {
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  if (minidl::print_version_if_requested(argc, argv, "custom_layer")) return 0;
   Generator gen(kSeed);
 
   // 1. The op alone: every element of both inputs, first and second derivatives.

@@ -33,7 +33,8 @@ Variable<T> softplus(const Variable<T>& x) {
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  if (minidl::print_version_if_requested(argc, argv, "custom_op")) return 0;
   // The op on its own.
   Var64 x = scalar<double>(kPoint, true);
   Var64 y = softplus(x);

@@ -24,7 +24,8 @@ Var64 f(const Var64& x) { return pow(x, 4.0) - 2.0 * pow(x, 2.0); }
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
+  if (minidl::print_version_if_requested(argc, argv, "newton")) return 0;
   double x_value = kStart;
   bool converged = false;
   std::printf("%4s %22s %22s %22s\n", "iter", "x", "f'(x)", "f''(x)");

@@ -4,7 +4,8 @@
 #include <minidl/minidl.hpp>
 using namespace minidl;
 
-int main() {
+int main(int argc, char** argv) {
+  if (minidl::print_version_if_requested(argc, argv, "tour")) return 0;
   // Variables are cheap handles to graph nodes; ops record the graph as they run.
   auto x = variable<double>({{1.0, 2.0}, {3.0, 4.0}}, /*requires_grad=*/true);
   auto y = sum(x * x + x);            // a diamond: x is used twice

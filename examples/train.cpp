@@ -33,14 +33,16 @@
 
 #include <nlohmann/json.hpp>
 
-#include <minidl/core/allocator.hpp>
 #include <minidl/data/mnist.hpp>
 #include <minidl/data/subset.hpp>
+#include <minidl/detail/allocator.hpp>
+#include <minidl/detail/blas.hpp>
 #include <minidl/io/checkpoint.hpp>
 #include <minidl/minidl.hpp>
 #include <minidl/optim/factory.hpp>
+#include <minidl/version.hpp>
 
-#include "models/model_spec.hpp"
+#include <minidl/models/model_spec.hpp>
 
 using namespace minidl;
 
@@ -525,6 +527,7 @@ int main(int argc, char** argv) {
   Config cfg;
   std::string resume_dir;
   CLI::App app{"Train one of the book's networks on MNIST with minidl"};
+  app.set_version_flag("--version", minidl::version_banner("train"));
   app.add_option("--model", cfg.model, "mlp (784-hidden-10), multilayer (chapter 6's MultiLayerNet), simple "
                                        "(SimpleConvNet) or deep (DeepConvNet)")
       ->capture_default_str()->check(CLI::IsMember({"mlp", "multilayer", "simple", "deep"}));

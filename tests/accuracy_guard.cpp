@@ -20,13 +20,14 @@
 #include <string>
 #include <vector>
 
-#include <minidl/core/allocator.hpp>
-#include <minidl/core/blas.hpp>
 #include <minidl/core/random.hpp>
 #include <minidl/data/mnist.hpp>
 #include <minidl/optim/sgd.hpp>
 #include <minidl/train/trainer.hpp>
-#include <models/mlp.hpp>
+#include <minidl/version.hpp>
+#include <minidl/detail/allocator.hpp>
+#include <minidl/detail/blas.hpp>
+#include <minidl/models/mlp.hpp>
 
 #ifndef MINIDL_MNIST_DIR
 #define MINIDL_MNIST_DIR "data/mnist"
@@ -224,7 +225,10 @@ int main(int argc, char** argv) {
   std::string steps_csv;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
-    if (a == "--record") {
+    if (a == "--version") {
+      std::cout << minidl::version_banner("minidl_accuracy_guard") << "\n";
+      return 0;
+    } else if (a == "--record") {
       record = true;
     } else if (a == "--steps-csv" && i + 1 < argc) {
       steps_csv = argv[++i];

@@ -33,7 +33,7 @@ expect_error "--min-test-acc: 90 is not a fraction in [0, 1]; for a percentage w
 expect_error "--min-test-acc: 'abc' is not an accuracy" "${tiny[@]}" --min-test-acc abc
 expect_error "--min-test-acc: 101% is not in [0%, 100%]" "${tiny[@]}" --min-test-acc 101%
 expect_error "unknown flag '--epoch' (did you mean --epochs?)" --epoch 3
-expect_error "valid flags: --help --model" --epoch 3
+expect_error "valid flags: --help --version --model" --epoch 3
 expect_error "--hidden does not apply to --model simple" --model simple --hidden 50
 # Paths: the OS reason, and the output folder is checked before the data is even read.
 touch "$work/a_file"

@@ -9,7 +9,7 @@
 #include <string>
 #include <thread>
 
-#include <minidl/core/blas.hpp>
+#include <minidl/detail/blas.hpp>
 #include <minidl/minidl.hpp>
 
 using namespace minidl;

@@ -1,4 +1,4 @@
-// core/buffer_pool: blocks are reused by size, aligned, counted; the cap and release work; tensors
+// detail/buffer_pool: blocks are reused by size, aligned, counted; the cap and release work; tensors
 // allocate through it; and a steady-state training step (MLP with SGD, SimpleConvNet with Adam)
 // takes no tensor buffer from the system allocator.
 #include <catch2/catch.hpp>
@@ -7,13 +7,13 @@
 #include <thread>
 #include <vector>
 
-#include <minidl/core/buffer_pool.hpp>
+#include <minidl/detail/buffer_pool.hpp>
 #include <minidl/minidl.hpp>
 #include <minidl/optim/adam.hpp>
 #include <minidl/optim/sgd.hpp>
 
-#include "models/mlp.hpp"
-#include "models/simple_conv_net.hpp"
+#include <minidl/models/mlp.hpp>
+#include <minidl/models/simple_conv_net.hpp>
 
 using namespace minidl;
 

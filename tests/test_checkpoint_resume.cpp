@@ -12,8 +12,8 @@
 #include <minidl/io/checkpoint.hpp>
 #include <minidl/minidl.hpp>
 
-#include "models/model_spec.hpp"
-#include "models/multi_layer_net.hpp"
+#include <minidl/models/model_spec.hpp>
+#include <minidl/models/multi_layer_net.hpp>
 
 using namespace minidl;
 

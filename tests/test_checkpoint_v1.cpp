@@ -10,7 +10,7 @@
 #include <minidl/io/checkpoint.hpp>
 #include <minidl/minidl.hpp>
 
-#include "models/multi_layer_net.hpp"
+#include <minidl/models/multi_layer_net.hpp>
 
 using namespace minidl;
 

@@ -10,12 +10,12 @@
 #include <string>
 
 #include <minidl/check/catch_gradcheck.hpp>
-#include <minidl/core/allocator.hpp>
 #include <minidl/minidl.hpp>
 #include <minidl/optim/adam.hpp>
+#include <minidl/detail/allocator.hpp>
 
-#include "models/deep_conv_net.hpp"
-#include "models/simple_conv_net.hpp"
+#include <minidl/models/deep_conv_net.hpp>
+#include <minidl/models/simple_conv_net.hpp>
 
 using namespace minidl;
 

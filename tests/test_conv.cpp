@@ -1,4 +1,4 @@
-// ops/im2col, ops/conv, ops/pooling and their modules: im2col/col2im against naive loops, conv and
+// detail/im2col, ops/conv, ops/pooling and their modules: im2col/col2im against naive loops, conv and
 // pooling forwards against hand-computed numbers and a direct convolution loop, first-max routing,
 // error messages, second derivatives (create_graph), reuse of the column workspace, backward after
 // the workspace was overwritten, float/double agreement.
@@ -10,6 +10,7 @@
 
 #include <minidl/check/catch_gradcheck.hpp>
 #include <minidl/minidl.hpp>
+#include <minidl/detail/im2col.hpp>
 
 using namespace minidl;
 

@@ -10,13 +10,13 @@
 #include <minidl/io/checkpoint.hpp>
 #include <minidl/minidl.hpp>
 
-#include "models/deep_conv_net.hpp"
-#include "models/load_model.hpp"
-#include "models/mlp.hpp"
-#include "models/model_spec.hpp"
-#include "models/multi_layer_net.hpp"
-#include "models/simple_conv_net.hpp"
-#include "models/two_layer_net.hpp"
+#include <minidl/models/deep_conv_net.hpp>
+#include <minidl/models/load_model.hpp>
+#include <minidl/models/mlp.hpp>
+#include <minidl/models/model_spec.hpp>
+#include <minidl/models/multi_layer_net.hpp>
+#include <minidl/models/simple_conv_net.hpp>
+#include <minidl/models/two_layer_net.hpp>
 
 using namespace minidl;
 using nlohmann::json;

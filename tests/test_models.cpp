@@ -6,8 +6,8 @@
 
 #include <minidl/minidl.hpp>
 
-#include "models/mlp.hpp"
-#include "models/two_layer_net.hpp"
+#include <minidl/models/mlp.hpp>
+#include <minidl/models/two_layer_net.hpp>
 
 using namespace minidl;
 

@@ -8,7 +8,7 @@
 #include <minidl/check/catch_gradcheck.hpp>
 #include <minidl/minidl.hpp>
 
-#include "models/multi_layer_net.hpp"
+#include <minidl/models/multi_layer_net.hpp>
 
 using namespace minidl;
 using minidl::models::MultiLayerNet;

@@ -8,7 +8,7 @@
 #include <minidl/nn/linear.hpp>
 #include <minidl/nn/sequential.hpp>
 
-#include "models/mlp.hpp"
+#include <minidl/models/mlp.hpp>
 
 using namespace minidl;
 

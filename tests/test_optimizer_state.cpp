@@ -8,7 +8,7 @@
 #include <minidl/io/checkpoint.hpp>
 #include <minidl/minidl.hpp>
 
-#include "models/mlp.hpp"
+#include <minidl/models/mlp.hpp>
 
 using namespace minidl;
 using nlohmann::json;

@@ -16,9 +16,9 @@
 #include <minidl/optim/optimizers.hpp>
 
 #include "data_fixtures.hpp"
-#include "models/mlp.hpp"
-#include "models/multi_layer_net.hpp"
-#include "models/simple_conv_net.hpp"
+#include <minidl/models/mlp.hpp>
+#include <minidl/models/multi_layer_net.hpp>
+#include <minidl/models/simple_conv_net.hpp>
 
 using namespace minidl;
 

@@ -9,8 +9,8 @@
 
 #include <minidl/minidl.hpp>
 
-#include "models/mlp.hpp"
-#include "models/simple_conv_net.hpp"
+#include <minidl/models/mlp.hpp>
+#include <minidl/models/simple_conv_net.hpp>
 
 using namespace minidl;
 

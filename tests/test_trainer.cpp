@@ -13,7 +13,7 @@
 #include <minidl/optim/optimizers.hpp>
 #include <minidl/train/trainer.hpp>
 
-#include "models/mlp.hpp"
+#include <minidl/models/mlp.hpp>
 
 using namespace minidl;
 

@@ -10,7 +10,7 @@
 
 #include <minidl/minidl.hpp>
 
-#include "models/two_layer_net.hpp"
+#include <minidl/models/two_layer_net.hpp>
 
 using namespace minidl;
 

@@ -1,7 +1,7 @@
 #pragma once
 // Tensor: the evaluated n-d array every Variable holds. minidl uses xtensor's row-major xarray, so a
 // Tensor is always a materialised buffer, never a lazy expression (those can dangle once stored).
-// Its buffer comes from the tensor-buffer cache (core/buffer_pool.hpp), so a steady-state training
+// Its buffer comes from the tensor-buffer cache (detail/buffer_pool.hpp), so a steady-state training
 // step reuses the previous step's blocks instead of calling the system allocator.
 
 #include <cstddef>
@@ -10,7 +10,8 @@
 
 #include <xtensor/xarray.hpp>
 
-#include "minidl/core/buffer_pool.hpp"
+#include "minidl/detail/buffer_pool.hpp"
+#include "minidl/detail/simd_contract.hpp"
 
 #if defined(XTENSOR_USE_XSIMD)
 namespace xsimd {

@@ -4,9 +4,9 @@
 #include <stdexcept>
 #include <string>
 
-#include "minidl/core/blas.hpp"
+#include "minidl/detail/blas.hpp"
 #include "minidl/core/record.hpp"
-#include "minidl/ops/im2col.hpp"
+#include "minidl/detail/im2col.hpp"
 #include "minidl/ops/broadcasting.hpp"
 #include "minidl/ops/shape.hpp"
 

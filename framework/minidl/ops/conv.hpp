@@ -6,7 +6,7 @@
 //   OH = (H + 2*pad - FH) / stride + 1,   OW = (W + 2*pad - FW) / stride + 1.
 //
 // Implementation: a sample at a time, im2col into a reused thread-local column buffer (see
-// ops/im2col.hpp for its layout and lifetime), one GEMM through blas::gemm into that sample's
+// detail/im2col.hpp for its layout and lifetime), one GEMM through blas::gemm into that sample's
 // output block, then the bias. The backward is three recorded ops: conv2d_backward_input (a
 // transposed convolution: GEMM + col2im), conv2d_backward_weight (im2col + GEMM) and the bias
 // gradient (a sum over N, OH, OW, computed in the same pass as the weight gradient), whose own

@@ -2,7 +2,7 @@
 
 #include <stdexcept>
 
-#include "minidl/core/blas.hpp"
+#include "minidl/detail/blas.hpp"
 #include "minidl/core/record.hpp"
 #include "minidl/ops/broadcasting.hpp"
 

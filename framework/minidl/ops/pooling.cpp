@@ -10,9 +10,9 @@
 #include <string>
 #include <vector>
 
-#include "minidl/core/buffer_pool.hpp"
+#include "minidl/detail/buffer_pool.hpp"
 #include "minidl/core/record.hpp"
-#include "minidl/ops/im2col.hpp"
+#include "minidl/detail/im2col.hpp"
 
 namespace minidl {
 namespace {

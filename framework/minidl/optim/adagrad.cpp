@@ -2,7 +2,7 @@
 
 #include <cmath>
 
-#include "minidl/optim/state.hpp"
+#include "minidl/detail/optimizer_state.hpp"
 
 namespace minidl {
 

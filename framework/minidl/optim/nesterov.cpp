@@ -5,7 +5,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "minidl/optim/state.hpp"
+#include "minidl/detail/optimizer_state.hpp"
 
 namespace minidl {
 

@@ -8,7 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "minidl/optim/optimizer.hpp"
-#include "minidl/optim/state.hpp"
+#include "minidl/detail/optimizer_state.hpp"
 
 namespace minidl {
 

@@ -1,4 +1,4 @@
-#include "models/multi_layer_net.hpp"
+#include "minidl/models/multi_layer_net.hpp"
 
 #include <sstream>
 #include <stdexcept>

@@ -17,7 +17,7 @@
 #include <minidl/ops/loss.hpp>
 #include <minidl/ops/matrix.hpp>
 
-#include "models/two_layer_net.hpp"
+#include "minidl/models/two_layer_net.hpp"
 
 namespace minidl::models {
 namespace {

@@ -1,4 +1,4 @@
-#include "models/simple_conv_net.hpp"
+#include "minidl/models/simple_conv_net.hpp"
 
 #include <stdexcept>
 

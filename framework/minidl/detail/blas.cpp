@@ -1,5 +1,5 @@
 // Only <cblas.h> here: it clashes with xtensor-blas's own CBLAS declarations.
-#include "minidl/core/blas.hpp"
+#include "minidl/detail/blas.hpp"
 
 #include <sched.h>
 

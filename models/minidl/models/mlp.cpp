@@ -1,4 +1,4 @@
-#include "models/mlp.hpp"
+#include "minidl/models/mlp.hpp"
 
 #include <stdexcept>
 

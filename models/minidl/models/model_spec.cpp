@@ -1,15 +1,15 @@
 // Each network's spec() and make_model, side by side so the key names written and read stay equal.
-#include "models/model_spec.hpp"
+#include <minidl/models/model_spec.hpp>
 
 #include <set>
 #include <stdexcept>
 #include <type_traits>
 
-#include "models/deep_conv_net.hpp"
-#include "models/mlp.hpp"
-#include "models/multi_layer_net.hpp"
-#include "models/simple_conv_net.hpp"
-#include "models/two_layer_net.hpp"
+#include <minidl/models/deep_conv_net.hpp>
+#include <minidl/models/mlp.hpp>
+#include <minidl/models/multi_layer_net.hpp>
+#include <minidl/models/simple_conv_net.hpp>
+#include <minidl/models/two_layer_net.hpp>
 
 namespace minidl::models {
 

@@ -1,4 +1,4 @@
-#include "minidl/core/allocator.hpp"
+#include "minidl/detail/allocator.hpp"
 
 #include <climits>
 

@@ -1,4 +1,4 @@
-#include "models/two_layer_net.hpp"
+#include "minidl/models/two_layer_net.hpp"
 
 #include <minidl/core/grad_mode.hpp>
 #include <minidl/ops/elementwise.hpp>

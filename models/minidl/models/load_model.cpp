@@ -1,8 +1,8 @@
-#include "models/load_model.hpp"
+#include <minidl/models/load_model.hpp>
 
 #include <stdexcept>
 
-#include "models/model_spec.hpp"
+#include <minidl/models/model_spec.hpp>
 
 namespace minidl {
 

@@ -1,4 +1,4 @@
-#include "models/deep_conv_net.hpp"
+#include "minidl/models/deep_conv_net.hpp"
 
 #include <stdexcept>
 

@@ -1,4 +1,4 @@
-#include "minidl/core/buffer_pool.hpp"
+#include "minidl/detail/buffer_pool.hpp"
 
 #include <cstdlib>
 #include <mutex>

@@ -1,4 +1,4 @@
-#include "minidl/ops/im2col.hpp"
+#include "minidl/detail/im2col.hpp"
 
 #include <algorithm>
 #include <atomic>
