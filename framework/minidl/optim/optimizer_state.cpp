@@ -139,7 +139,10 @@ void Optimizer<T>::import_state(const OptimizerState<T>& state) {
   const std::size_t n = params_.size();
   const StateRefs refs = state_refs();
   for (const auto& [name, values] : state.counters) {
-    const auto it = std::find_if(refs.counters.begin(), refs.counters.end(), [&](const auto& c) { return c.first == name; });
+    // A named copy: C++17 lambdas cannot capture structured bindings (clang refuses).
+    const std::string& wanted = name;
+    const auto it =
+        std::find_if(refs.counters.begin(), refs.counters.end(), [&](const auto& c) { return c.first == wanted; });
     if (it == refs.counters.end()) {
       throw std::invalid_argument("optimizer state: an optimizer of kind '" + kind() + "' has no counter '" + name + "'");
     }
