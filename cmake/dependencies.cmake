@@ -10,7 +10,7 @@ function(minidl_require_package package debian_package)
   endif()
 endfunction()
 
-minidl_require_package(xtl libxtl-dev)
+minidl_require_package(xtl xtl-dev)
 minidl_require_package(xsimd libxsimd-dev)
 minidl_require_package(xtensor libxtensor-dev)
 minidl_require_package(xtensor-blas libxtensor-blas-dev)

@@ -56,7 +56,7 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 # The headers include xtensor, xsimd and nlohmann-json, and the static libraries need OpenBLAS and
 # zlib at link time.
 set(CPACK_DEBIAN_PACKAGE_DEPENDS
-    "libxtensor-dev (>= 0.24), libxsimd-dev (>= 8), libxtl-dev, nlohmann-json3-dev (>= 3), libopenblas-dev, zlib1g-dev")
+    "libxtensor-dev (>= 0.24), libxsimd-dev (>= 8), xtl-dev, nlohmann-json3-dev (>= 3), libopenblas-dev, zlib1g-dev")
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "${CPACK_PACKAGE_DESCRIPTION_SUMMARY}.
  Built with the CPU flags '${MINIDL_ARCH_FLAGS_STRING}' (SIMD: ${MINIDL_SIMD_NAMES}); programs using it
  are compiled with the same flags.")

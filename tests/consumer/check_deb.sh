@@ -10,8 +10,16 @@ cpack -G DEB --config "$build/CPackConfig.cmake" -B "$work" > "$work/cpack.log" 
 deb="$(ls "$work"/minidl-dev_*.deb)"
 depends="$(dpkg-deb -f "$deb" Depends)"
 echo "Depends: $depends"
-for pkg in libxtensor-dev libxsimd-dev nlohmann-json3-dev libopenblas-dev zlib1g-dev; do
+for pkg in libxtensor-dev libxsimd-dev xtl-dev nlohmann-json3-dev libopenblas-dev zlib1g-dev; do
   [[ ", $depends," == *", $pkg"[\ ,]* ]] || { echo "check_deb: Depends lacks $pkg" >&2; exit 1; }
+done
+# Every package named in Depends must be a real Debian package: this machine built minidl, so each
+# one is installed here (a misspelt name would make apt refuse the .deb).
+IFS=',' read -ra deps <<< "$depends"
+for dep in "${deps[@]}"; do
+  name="$(awk '{ print $1 }' <<< "$dep")"
+  dpkg-query -W -f='${Status}' "$name" 2>/dev/null | grep -q "install ok installed" ||
+    { echo "check_deb: Depends names '$name', which is not an installed Debian package" >&2; exit 1; }
 done
 files="$(dpkg-deb -c "$deb")"
 for f in ./usr/include/minidl/minidl.hpp ./usr/include/minidl/models/mlp.hpp \

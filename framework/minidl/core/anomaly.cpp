@@ -5,6 +5,8 @@
 #include <string>
 #include <unordered_set>
 
+#include "minidl/detail/finite.hpp"
+
 namespace minidl {
 namespace {
 
@@ -12,26 +14,6 @@ thread_local int t_anomaly_depth = 0;
 
 // How many named variables an error message lists before "...".
 constexpr std::size_t kMaxNames = 8;
-
-// Index of the first NaN/inf of t, or t.size().
-template <typename T>
-std::size_t first_non_finite(const Tensor<T>& t) {
-  const T* p = t.data();
-  for (std::size_t i = 0, n = t.size(); i < n; ++i) {
-    if (!std::isfinite(p[i])) return i;
-  }
-  return t.size();
-}
-
-// "(3,7)": the multi-index of flat element `flat` of a row-major tensor of shape s.
-std::string index_str(std::size_t flat, const Shape& s) {
-  Shape idx(s.size());
-  for (std::size_t d = s.size(); d-- > 0;) {
-    idx[d] = s[d] ? flat % s[d] : 0;
-    flat = s[d] ? flat / s[d] : 0;
-  }
-  return shape_str(idx);
-}
 
 template <typename T>
 std::string kind_of(T v) {
@@ -98,13 +80,13 @@ class DetectAnomalyGuard::Detector : public OpObserver {
     // Ops a backward function runs are judged by their result, in backward() below, which names
     // the op whose gradient it is.
     if (in_backward_pass()) return;
-    const std::size_t i = first_non_finite(out);
+    const std::size_t i = detail::first_non_finite(out);
     if (i == out.size()) return;
     const Shape s = to_shape(out.shape());
     std::string what = std::string("anomaly: forward op '") + op + "' produced " + kind_of(out.data()[i]) + " at " +
-                       index_str(i, s) + " (output " + shape_str(s) + "); inputs: " + shapes_of(inputs);
+                       detail::flat_index_str(i, s) + " (output " + shape_str(s) + "); inputs: " + shapes_of(inputs);
     for (std::size_t k = 0; k < inputs.size(); ++k) {
-      if (inputs[k].defined() && first_non_finite(inputs[k].data()) < inputs[k].size()) {
+      if (inputs[k].defined() && detail::first_non_finite(inputs[k].data()) < inputs[k].size()) {
         what += "; input " + std::to_string(k) + " was already non-finite";
         break;
       }
@@ -117,12 +99,12 @@ class DetectAnomalyGuard::Detector : public OpObserver {
     for (std::size_t k = 0; k < grads.size(); ++k) {
       if (!grads[k].defined()) continue;
       const Tensor<T>& g = grads[k].data();
-      const std::size_t i = first_non_finite(g);
+      const std::size_t i = detail::first_non_finite(g);
       if (i == g.size()) continue;
       const Shape s = to_shape(g.shape());
-      const bool upstream_finite = first_non_finite(gy.data()) == gy.size();
+      const bool upstream_finite = detail::first_non_finite(gy.data()) == gy.size();
       throw std::domain_error(std::string("anomaly: backward of '") + (node.op ? node.op : "?") +
-                              "' gave a gradient containing " + kind_of(g.data()[i]) + " at " + index_str(i, s) +
+                              "' gave a gradient containing " + kind_of(g.data()[i]) + " at " + detail::flat_index_str(i, s) +
                               " for input " + std::to_string(k) + " " + shape_str(s) + " from " +
                               (upstream_finite ? "a finite" : "a non-finite") +
                               " upstream gradient; forward inputs: " + shapes_of(node.inputs) +

@@ -8,6 +8,7 @@
 #include <xtensor/xnoalias.hpp>
 
 #include "minidl/core/record.hpp"
+#include "minidl/detail/finite.hpp"
 #include "minidl/ops/arithmetic.hpp"
 #include "minidl/ops/broadcasting.hpp"
 #include "minidl/ops/elementwise.hpp"
@@ -19,25 +20,6 @@ namespace {
 
 constexpr double kLogEps = 1e-7;  // the book's delta inside log(y + delta)
 
-// "(3,7)": the multi-index of flat element `flat` of a row-major tensor of shape s.
-std::string index_str(std::size_t flat, const Shape& s) {
-  Shape idx(s.size());
-  for (std::size_t d = s.size(); d-- > 0;) {
-    idx[d] = s[d] ? flat % s[d] : 0;
-    flat = s[d] ? flat / s[d] : 0;
-  }
-  return shape_str(idx);
-}
-
-template <typename T>
-std::size_t first_non_finite(const Tensor<T>& x) {
-  const T* p = x.data();
-  for (std::size_t i = 0; i < x.size(); ++i) {
-    if (!std::isfinite(p[i])) return i;
-  }
-  return x.size();
-}
-
 // Throws std::domain_error when a loss value is NaN/inf, naming the first non-finite input element
 // (or `hint` when every input is finite). Only the failing path scans the inputs. Each input comes
 // with the phrase that introduces it ("logits contain").
@@ -47,11 +29,11 @@ void check_loss(const char* op, double loss, const std::vector<std::pair<const c
   if (std::isfinite(loss)) return;
   std::string what = std::string(op) + ": loss is " + (std::isnan(loss) ? "NaN" : "inf") + " (";
   for (const auto& [name, t] : inputs) {
-    const std::size_t i = first_non_finite(*t);
+    const std::size_t i = detail::first_non_finite(*t);
     if (i < t->size()) {
       const T v = t->data()[i];
       const char* kind = std::isnan(v) ? "NaN" : (v > 0 ? "inf" : "-inf");
-      throw std::domain_error(what + name + " " + kind + " at " + index_str(i, to_shape(t->shape())) + ")");
+      throw std::domain_error(what + name + " " + kind + " at " + detail::flat_index_str(i, to_shape(t->shape())) + ")");
     }
   }
   throw std::domain_error(what + (hint.empty() ? std::string("inputs are finite") : hint) + ")");
@@ -160,7 +142,7 @@ std::string nonpositive_hint(const Tensor<T>& y) {
   const T* p = y.data();
   for (std::size_t i = 0; i < y.size(); ++i) {
     if (!(double(p[i]) + kLogEps > 0)) {
-      return "y + 1e-7 <= 0 at " + index_str(i, to_shape(y.shape())) + ": y must be probabilities";
+      return "y + 1e-7 <= 0 at " + detail::flat_index_str(i, to_shape(y.shape())) + ": y must be probabilities";
     }
   }
   return "inputs are finite";
