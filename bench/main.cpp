@@ -31,7 +31,6 @@
 #include <minidl/optim/adam.hpp>
 #include <minidl/optim/sgd.hpp>
 #include <minidl/version.hpp>
-#include <minidl/detail/allocator.hpp>
 #include <minidl/detail/blas.hpp>
 #include <minidl/detail/buffer_pool.hpp>
 #include <minidl/models/mlp.hpp>
@@ -53,7 +52,6 @@ struct Config {
   std::string data_dir = "data/mnist";
   bool quick = false;
   bool w4_full = false;  // also time numerical_gradient_full_forward once (~16 s)
-  bool default_malloc = false;  // skip keep_large_buffers_in_heap(): measures what it is worth
 };
 
 /// One workload's results; fields left at 0 are not printed.
@@ -288,7 +286,6 @@ void print_table(const std::vector<Result>& results, int threads) {
 }
 
 int run(const Config& cfg) {
-  const bool heap_kept = !cfg.default_malloc && keep_large_buffers_in_heap();
   blas::set_threads(cfg.threads);
   std::set<std::string> wanted;
   {
@@ -303,8 +300,7 @@ int run(const Config& cfg) {
   double load[3] = {0, 0, 0};
   getloadavg(load, 3);
   std::cout << "minidl_bench: " << blas::config() << "\n"
-            << "  OpenBLAS threads " << blas::threads() << ", keep_large_buffers_in_heap() "
-            << (heap_kept ? "on" : (cfg.default_malloc ? "off (--default-malloc)" : "NOT supported")) << ", repeats "
+            << "  OpenBLAS threads " << blas::threads() << ", repeats "
             << reps << (cfg.quick ? " (quick)" : "")
             << ", load average " << fmt(load[0], 2) << " " << fmt(load[1], 2) << " " << fmt(load[2], 2) << "\n";
   {  // Show that the counter sees both routes into the heap.
@@ -363,8 +359,6 @@ int main(int argc, char** argv) {
   app.add_option("--workloads", cfg.workloads, "comma-separated subset of W1,W2,W3,W4")->capture_default_str();
   app.add_option("--data", cfg.data_dir, "directory with the MNIST IDX files")->capture_default_str();
   app.add_flag("--quick", cfg.quick, "fewer steps and at most 3 repeats (smoke run)");
-  app.add_flag("--default-malloc", cfg.default_malloc,
-               "leave glibc's mmap threshold alone (no keep_large_buffers_in_heap), to measure what it is worth");
   app.add_flag("--w4-full", cfg.w4_full,
                "W4: also time the book's full-forward numerical gradient once and compare it (~16 s)");
   CLI11_PARSE(app, argc, argv);

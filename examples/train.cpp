@@ -35,7 +35,6 @@
 
 #include <minidl/data/mnist.hpp>
 #include <minidl/data/subset.hpp>
-#include <minidl/detail/allocator.hpp>
 #include <minidl/detail/blas.hpp>
 #include <minidl/io/checkpoint.hpp>
 #include <minidl/minidl.hpp>
@@ -523,7 +522,6 @@ int run(Config cfg, const std::optional<Resume>& resume) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  keep_large_buffers_in_heap();  // reuse step buffers instead of page-faulting fresh ones in
   Config cfg;
   std::string resume_dir;
   CLI::App app{"Train one of the book's networks on MNIST with minidl"};

@@ -25,7 +25,6 @@
 #include <minidl/optim/sgd.hpp>
 #include <minidl/train/trainer.hpp>
 #include <minidl/version.hpp>
-#include <minidl/detail/allocator.hpp>
 #include <minidl/detail/blas.hpp>
 #include <minidl/models/mlp.hpp>
 
@@ -162,7 +161,6 @@ std::string first_difference(const Curve& a, const Curve& b) {
 }
 
 int run(const std::string& data_dir, bool record, const std::string& steps_csv) {
-  keep_large_buffers_in_heap();  // as the training programs do
   MnistData mnist;
   try {
     mnist = load_mnist(data_dir);

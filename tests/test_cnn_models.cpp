@@ -12,7 +12,6 @@
 #include <minidl/check/catch_gradcheck.hpp>
 #include <minidl/minidl.hpp>
 #include <minidl/optim/adam.hpp>
-#include <minidl/detail/allocator.hpp>
 
 #include <minidl/models/deep_conv_net.hpp>
 #include <minidl/models/simple_conv_net.hpp>
@@ -167,10 +166,6 @@ TEST_CASE("SimpleConvNet: a trained checkpoint reloads to the same accuracy", "[
     WARN("data/mnist not found: skipping (fetch with bash scripts/fetch_mnist.sh)");
     return;
   }
-  // Multi-megabyte activations are freed and re-allocated every step; as fresh mmaps each one costs
-  // page faults that made this test ~10x slower on the VM it was written on. Keep them in the heap
-  // (process-wide, harmless for the other tests; the train program does the same).
-  keep_large_buffers_in_heap();
   const MnistData mnist = load_mnist(dir);
   ImageFormat format;
   format.flatten = false;
