@@ -1,16 +1,7 @@
 #!/usr/bin/env bash
 # End to end: the train program's command line. Usage: cli_e2e.sh TRAIN_BINARY MNIST_DIR WORK_DIR
 # Each bad command must fail before any training, with the message given here.
-set -euo pipefail
-train="$1"
-data="$2"
-work="$3"
-rm -rf "$work"
-mkdir -p "$work"
-fail() {
-  echo "cli_e2e: FAIL: $*" >&2
-  exit 1
-}
+source "$(dirname "${BASH_SOURCE[0]}")/e2e_common.sh" cli_e2e "$@"
 
 # expect_error "message fragment" args...: the command fails and stderr contains the fragment.
 expect_error() {

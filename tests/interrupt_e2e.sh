@@ -6,17 +6,7 @@
 #    (steps.csv ending at the step it names), the plot, a model.ckpt that --resume accepts, and no
 #    temporary files.
 # 2. SIGTERM then SIGINT: it must exit 130 at once, and every file present must still be whole.
-set -euo pipefail
-train="$1"
-data="$2"
-work="$3"
-rm -rf "$work"
-mkdir -p "$work"
-
-fail() {
-  echo "interrupt_e2e: FAIL: $*" >&2
-  exit 1
-}
+source "$(dirname "${BASH_SOURCE[0]}")/e2e_common.sh" interrupt_e2e "$@"
 
 # Every line of a CSV has as many fields as its header, and the file ends with a newline.
 check_csv() {

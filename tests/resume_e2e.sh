@@ -4,16 +4,7 @@
 # For MLP+SGD, SimpleConvNet+Adam and a MultiLayerNet with dropout, at --threads 1 on a small
 # subset: 2 epochs, then --resume to 3, must give the same steps.csv (every step's loss and lr, in
 # full precision) and the same metrics.csv except the wall-time column as 3 epochs in one go.
-set -euo pipefail
-train="$1"
-data="$2"
-work="$3"
-rm -rf "$work"
-mkdir -p "$work"
-fail() {
-  echo "resume_e2e: FAIL: $*" >&2
-  exit 1
-}
+source "$(dirname "${BASH_SOURCE[0]}")/e2e_common.sh" resume_e2e "$@"
 
 check() {
   local name="$1"

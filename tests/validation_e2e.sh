@@ -4,16 +4,7 @@
 # A short run with a validation split must report validation accuracy every epoch (a val_acc
 # column), save best.ckpt at the epoch with the highest validation accuracy (recomputed here from
 # metrics.csv: the test column never decides), and report that epoch's test accuracy as final.
-set -euo pipefail
-train="$1"
-data="$2"
-work="$3"
-rm -rf "$work"
-mkdir -p "$work"
-fail() {
-  echo "validation_e2e: FAIL: $*" >&2
-  exit 1
-}
+source "$(dirname "${BASH_SOURCE[0]}")/e2e_common.sh" validation_e2e "$@"
 
 "$train" --train-limit 3000 --val-split 500 --test-limit 1000 --epochs 4 --batch-size 50 --lr 0.3 --seed 2 \
   --threads 1 --keep best --svg --data "$data" --out "$work/run" > "$work/run.log" 2>&1 ||
