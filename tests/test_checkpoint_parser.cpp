@@ -162,6 +162,15 @@ TEST_CASE("Version-2 metadata and optimizer entries are checked", "[checkpoint][
     // The metadata starts at byte 24; the parser fails at the '}' after "nul", its byte 13.
     REQUIRE_THROWS_WITH(read_checkpoint_info(kPath), Catch::Contains("metadata is not valid JSON at byte offset 37"));
   }
+  SECTION("a number beyond double's range is refused, not thrown past the reader") {
+    FileBuilder f;
+    f.header(2, "{\"model\": 5E5505}").u64(2);
+    two_params(f);
+    f.write(kPath);
+    REQUIRE_THROWS_AS(read_checkpoint_info(kPath), CheckpointError);
+    REQUIRE_THROWS_WITH(read_checkpoint_info(kPath), Catch::Contains("metadata at byte offset 24 cannot be read") &&
+                                                        Catch::Contains("number overflow"));
+  }
   SECTION("metadata that is not an object") {
     FileBuilder f;
     f.header(2, "[1]").u64(2);

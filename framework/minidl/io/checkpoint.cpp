@@ -110,6 +110,9 @@ void parse_metadata(Parsed& p, const char* text, std::size_t length) {
     meta = nlohmann::json::parse(text, text + length);
   } catch (const nlohmann::json::parse_error& e) {
     p.fail("metadata is not valid JSON at byte offset " + std::to_string(p.metadata_offset + e.byte - 1) + ": " + e.what());
+  } catch (const nlohmann::json::exception& e) {
+    // Well-formed JSON the parser still refuses, such as a number beyond double's range.
+    p.fail("metadata at byte offset " + std::to_string(p.metadata_offset) + " cannot be read: " + e.what());
   }
   if (!meta.is_object()) p.fail_metadata("must be a JSON object");
   for (const auto& [key, value] : meta.items()) {
