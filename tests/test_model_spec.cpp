@@ -1,5 +1,6 @@
 // Networks described as data: spec() and make_model agree for every kind, load_model rebuilds a
 // saved network from its file alone, and bad specs are rejected with a message naming the key.
+#include <sys/stat.h>
 #include <unistd.h>
 #include <catch2/catch.hpp>
 
@@ -168,4 +169,31 @@ TEST_CASE("make_model rejects bad specs with the key at fault", "[model_spec]") 
   // Left-out keys take the constructor's defaults.
   auto m = models::make_model<float>({{"kind", "mlp"}, {"config", {{"sizes", {3, 2}}}}}, gen);
   REQUIRE(dynamic_cast<models::MLP<float>&>(*m).spec()["config"]["activation"] == "relu");
+}
+
+TEST_CASE("load_model takes a run folder: its best.ckpt when there is one, else its model.ckpt", "[model_spec][load_model]") {
+  const std::string dir = "minidl_test_run_folder_" + std::to_string(::getpid());
+  REQUIRE(::mkdir(dir.c_str(), 0755) == 0);
+  SECTION("an empty folder is named") {
+    REQUIRE_THROWS_WITH(load_model(dir), Catch::Contains("run folder " + dir + ": holds neither best.ckpt nor model.ckpt"));
+  }
+  SECTION("a missing path gives the OS reason") {
+    REQUIRE_THROWS_WITH(load_model(dir + "/nothing"), Catch::Contains("cannot open: No such file or directory"));
+  }
+  SECTION("model.ckpt, then best.ckpt once it exists") {
+    Generator gen(1);
+    models::MLP<float> last({3, 2}, gen), best({3, 2}, gen);
+    save_checkpoint<float>(dir + "/model.ckpt", last, last.spec(), nullptr, nullptr);
+    LoadedModel a = load_model(dir);
+    REQUIRE(a.path == dir + "/model.ckpt");
+    REQUIRE(same_bits(a.model->named_parameters()[0].second.data(), last.named_parameters()[0].second.data()));
+    save_checkpoint<float>(dir + "/best.ckpt", best, best.spec(), nullptr, nullptr);
+    LoadedModel b = load_model(dir);
+    REQUIRE(b.path == dir + "/best.ckpt");
+    REQUIRE(same_bits(b.model->named_parameters()[0].second.data(), best.named_parameters()[0].second.data()));
+    REQUIRE_FALSE(same_bits(a.model->named_parameters()[0].second.data(), b.model->named_parameters()[0].second.data()));
+  }
+  std::remove((dir + "/model.ckpt").c_str());
+  std::remove((dir + "/best.ckpt").c_str());
+  ::rmdir(dir.c_str());
 }

@@ -1,12 +1,37 @@
 #include <minidl/models/load_model.hpp>
 
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstring>
 #include <stdexcept>
 
 #include <minidl/models/model_spec.hpp>
 
 namespace minidl {
 
-LoadedModel load_model(const std::string& path) {
+namespace {
+bool is_regular_file(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+}  // namespace
+
+std::string resolve_checkpoint_path(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    throw CheckpointError("checkpoint " + path + ": cannot open: " + std::strerror(errno));
+  }
+  if (!S_ISDIR(st.st_mode)) return path;
+  for (const char* name : {"best.ckpt", "model.ckpt"}) {
+    const std::string candidate = path + "/" + name;
+    if (is_regular_file(candidate)) return candidate;
+  }
+  throw CheckpointError("run folder " + path + ": holds neither best.ckpt nor model.ckpt");
+}
+
+LoadedModel load_model(const std::string& given) {
+  const std::string path = resolve_checkpoint_path(given);
   const CheckpointFile file = CheckpointFile::read(path);
   const CheckpointInfo& info = file.info();
   if (info.model_spec.is_null()) {
@@ -28,6 +53,7 @@ LoadedModel load_model(const std::string& path) {
   file.restore(*out.model);
   out.model->eval();
   out.info = info;
+  out.path = path;
   return out;
 }
 
