@@ -95,18 +95,18 @@ TEMPLATE_TEST_CASE("kernels::gemm: every transpose flag against a naive product;
   const double tol = std::is_same<TestType, float>::value ? 1e-5 : 1e-13;
   Tensor<TestType> c;
   kernels::gemm(a, b, c);
-  CHECK(allclose(c, ref, tol, tol));
+  CHECK(minidl::allclose(c, ref, tol, tol));
   const Tensor<TestType> at = xt::transpose(a), bt = xt::transpose(b);
   kernels::gemm(at, b, c, true, false);
-  CHECK(allclose(c, ref, tol, tol));
+  CHECK(minidl::allclose(c, ref, tol, tol));
   kernels::gemm(a, bt, c, false, true);
-  CHECK(allclose(c, ref, tol, tol));
+  CHECK(minidl::allclose(c, ref, tol, tol));
   kernels::gemm(at, bt, c, true, true, TestType(2), TestType(0));
   Tensor<TestType> twice = ref * TestType(2);
-  CHECK(allclose(c, twice, tol, tol));
+  CHECK(minidl::allclose(c, twice, tol, tol));
   kernels::gemm(a, b, c, false, false, TestType(1), TestType(1));  // accumulate: 2·ref + ref
   Tensor<TestType> thrice = ref * TestType(3);
-  CHECK(allclose(c, thrice, tol, tol));
+  CHECK(minidl::allclose(c, thrice, tol, tol));
 }
 
 TEST_CASE("kernels::gemm: shape errors name both operands", "[kernels][errors]") {
@@ -126,22 +126,22 @@ TEST_CASE("allclose and max_abs_diff: tolerances, NaN, infinities, shapes", "[ke
   const Tensor<double> a = {1.0, 2.0, 3.0};
   const Tensor<double> b = {1.0, 2.0 + 1e-6, 3.0};
   CHECK(max_abs_diff(a, b) == Approx(1e-6).epsilon(1e-6));
-  CHECK(allclose(a, b, 1e-6, 0.0));
-  CHECK_FALSE(allclose(a, b, 1e-7, 0.0));
-  CHECK(allclose(a, b, 0.0, 2e-6));
+  CHECK(minidl::allclose(a, b, 1e-6, 0.0));
+  CHECK_FALSE(minidl::allclose(a, b, 1e-7, 0.0));
+  CHECK(minidl::allclose(a, b, 0.0, 2e-6));
   const double nan = std::numeric_limits<double>::quiet_NaN(), inf = std::numeric_limits<double>::infinity();
   const Tensor<double> n1 = {1.0, nan}, n2 = {1.0, nan};
   CHECK(std::isnan(max_abs_diff(n1, n2)));
-  CHECK_FALSE(allclose(n1, n2));
-  CHECK(allclose(n1, n2, 1e-5, 1e-8, /*equal_nan=*/true));
+  CHECK_FALSE(minidl::allclose(n1, n2));
+  CHECK(minidl::allclose(n1, n2, 1e-5, 1e-8, /*equal_nan=*/true));
   const Tensor<double> i1 = {inf, -inf}, i2 = {inf, -inf}, i3 = {inf, 0.0};
   CHECK(max_abs_diff(i1, i2) == 0.0);
-  CHECK(allclose(i1, i2));
+  CHECK(minidl::allclose(i1, i2));
   CHECK(max_abs_diff(i1, i3) == inf);
-  CHECK_FALSE(allclose(i1, i3, 1.0, 1e10));
-  CHECK(allclose(Var64(a), Var64(b), 1e-5));
+  CHECK_FALSE(minidl::allclose(i1, i3, 1.0, 1e10));
+  CHECK(minidl::allclose(Var64(a), Var64(b), 1e-5));
   try {
-    allclose(a, Tensor<double>{1.0, 2.0});
+    minidl::allclose(a, Tensor<double>{1.0, 2.0});
     FAIL("expected invalid_argument");
   } catch (const std::invalid_argument& e) {
     CHECK(contains(e.what(), "allclose: shapes (3) and (2) differ"));

@@ -1,6 +1,10 @@
 #pragma once
 // Comparing tensors: what a test of a custom op or a port from NumPy/PyTorch needs, with NumPy's
 // allclose rule and a plain largest-difference figure to print.
+//
+// Call the Tensor overload of allclose qualified, minidl::allclose(a, b): unqualified, argument-
+// dependent lookup also finds xtensor's own xt::allclose (which broadcasts instead of rejecting
+// different shapes) and may pick it. On Variables the plain name is unambiguous.
 
 #include "minidl/core/tensor.hpp"
 #include "minidl/core/variable.hpp"

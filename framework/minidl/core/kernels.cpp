@@ -39,19 +39,21 @@ auto span(T* p, std::size_t n) {
 template <typename T>
 void exp(const T* x, T* y, std::size_t n) {
   auto out = span(y, n);
-  out = xt::exp(span(x, n));  // same index in and out: safe in place without noalias
+  // noalias: no temporary (plain assignment would evaluate into a fresh buffer and copy). Each
+  // element is read and written at the same index, so y == x is still safe.
+  xt::noalias(out) = xt::exp(span(x, n));
 }
 
 template <typename T>
 void log(const T* x, T* y, std::size_t n) {
   auto out = span(y, n);
-  out = xt::log(span(x, n));
+  xt::noalias(out) = xt::log(span(x, n));
 }
 
 template <typename T>
 void tanh(const T* x, T* y, std::size_t n) {
   auto out = span(y, n);
-  out = xt::tanh(span(x, n));
+  xt::noalias(out) = xt::tanh(span(x, n));
 }
 
 template <typename T>
@@ -65,9 +67,9 @@ void sigmoid(const T* x, T* y, std::size_t n) {
     const std::size_t m = std::min(kBlock, n - at);
     auto in = span(x + at, m);
     auto eb = span(static_cast<T*>(e), m);
-    eb = xt::exp(-xt::abs(in));
+    xt::noalias(eb) = xt::exp(-xt::abs(in));
     auto out = span(y + at, m);
-    out = xt::where(in >= T(0), T(1), eb) / (T(1) + eb);
+    xt::noalias(out) = xt::where(in >= T(0), T(1), eb) / (T(1) + eb);
   }
 }
 

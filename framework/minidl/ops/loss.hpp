@@ -12,6 +12,7 @@
 // a single isfinite test on the result, so the check costs nothing on the normal path.
 
 #include <cstddef>
+#include <initializer_list>
 #include <vector>
 
 #include "minidl/core/index.hpp"
@@ -55,6 +56,13 @@ Variable<T> cross_entropy_error(const Variable<T>& y, const std::vector<std::siz
 /// std::domain_error when the loss is NaN/inf.
 template <typename T>
 Variable<T> softmax_cross_entropy(const Variable<T>& logits, const std::vector<std::size_t>& labels);
+
+/// Brace-list labels, softmax_cross_entropy(y, {0, 2, 1}): the std::vector<std::size_t> form above.
+/// (A brace list of integers would otherwise convert to either label type, an ambiguous call.)
+template <typename T>
+Variable<T> softmax_cross_entropy(const Variable<T>& logits, std::initializer_list<std::size_t> labels) {
+  return softmax_cross_entropy(logits, std::vector<std::size_t>(labels));
+}
 
 /// The label value softmax_cross_entropy skips by default (as PyTorch's ignore_index).
 constexpr Index kIgnoreIndex = -100;
