@@ -138,7 +138,7 @@ int run_evaluation(const std::string& run, const std::string& data_dir, std::siz
     const std::size_t h = bytes.item_shape[0], w = bytes.item_shape.size() > 1 ? bytes.item_shape[1] : 1;
     for (const Mistake& e : mistakes) {
       viz::Tile t{Image::blank(w, h, 1), "T" + std::to_string(e.truth) + " P" + std::to_string(e.predicted) + " " +
-                                             percent(e.confidence, 0)};
+                                             percent(e.confidence, 1)};
       // MNIST's light-on-black inverted, so the picture reads like ink on paper.
       for (std::size_t k = 0; k < w * h; ++k)
         t.image.pixels[k] = static_cast<std::uint8_t>(255 - bytes.pixels[e.index * w * h + k]);

@@ -138,8 +138,8 @@ int main(int argc, char** argv) {
       std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return p[a] > p[b]; });
       const std::size_t shown = std::min(top, order.size());
       if (json) {
-        nlohmann::json line{{"file", file}, {"class", order[0]}, {"probability", p[order[0]]}};
-        nlohmann::json list = nlohmann::json::array();
+        nlohmann::ordered_json line{{"file", file}, {"class", order[0]}, {"probability", p[order[0]]}};
+        nlohmann::ordered_json list = nlohmann::ordered_json::array();
         for (std::size_t i = 0; i < shown; ++i) list.push_back({{"class", order[i]}, {"probability", p[order[i]]}});
         line["top"] = list;
         if (!no_prepare) {

@@ -15,10 +15,13 @@ export LC_ALL=C
 # Test digit i as a PGM: the IDX file's 784 bytes after a P5 header; label from the labels file.
 images="$data/t10k-images-idx3-ubyte"
 labels="$data/t10k-labels-idx1-ubyte"
+# Inverting maps byte b to 255 - b: tr with all 256 bytes as octal escapes, forwards and backwards.
+all_bytes="$(printf '\\%03o' $(seq 0 255))"
+all_bytes_reversed="$(printf '\\%03o' $(seq 255 -1 0))"
 digit_pgm() {  # digit_pgm INDEX FILE [invert]
   { printf 'P5\n# MNIST test digit %d\n28 28\n255\n' "$1"
     if [ "${3:-}" = invert ]; then
-      tail -c +$((16 + 784 * $1 + 1)) "$images" | head -c 784 | tr '\000-\377' '\377-\000'
+      tail -c +$((16 + 784 * $1 + 1)) "$images" | head -c 784 | tr "$all_bytes" "$all_bytes_reversed"
     else
       tail -c +$((16 + 784 * $1 + 1)) "$images" | head -c 784
     fi; } > "$2"
