@@ -1,6 +1,7 @@
 // models::input_shape reads a network's input item shape from its spec.
 #include <catch2/catch.hpp>
 
+#include <minidl/core/grad_mode.hpp>
 #include <minidl/models/input_shape.hpp>
 #include <minidl/models/model_spec.hpp>
 

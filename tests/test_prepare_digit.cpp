@@ -2,6 +2,7 @@
 // centre of mass, anti-aliasing, transparency, and images with no digit.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 
 #include <minidl/data/prepare_digit.hpp>
@@ -107,8 +108,23 @@ TEST_CASE("prepare_digit: position and size of the source do not matter", "[digi
   REQUIRE(a.y1 - a.y0 == b.y1 - b.y0);
 }
 
-TEST_CASE("prepare_digit: shrinking averages, so a 1 px stroke in a large image survives", "[digit]") {
-  // A one-pixel diagonal line across 400 x 400: point sampling at 20/400 would mostly miss it.
+// Stroke width as MNIST's digits are measured (docs/deploy.md): twice the ink's mass over its
+// total variation.
+double stroke_width(const Image& img) {
+  double mass = 0, tv = 0;
+  for (std::size_t y = 0; y < img.height; ++y)
+    for (std::size_t x = 0; x < img.width; ++x) {
+      const double v = img.at(x, y) / 255.0;
+      const double dx = (x + 1 < img.width ? img.at(x + 1, y) / 255.0 : 0.0) - v;
+      const double dy = (y + 1 < img.height ? img.at(x, y + 1) / 255.0 : 0.0) - v;
+      mass += v, tv += std::sqrt(dx * dx + dy * dy);
+    }
+  return 2 * mass / tv;
+}
+
+TEST_CASE("prepare_digit: a fine line in a large image becomes a solid, continuous MNIST stroke", "[digit]") {
+  // A one-pixel diagonal line across 400 x 400: point sampling at 20/400 would mostly miss it, and
+  // area averaging alone would leave a line at 1/20 of full ink.
   Image img = Image::blank(400, 400, 1);
   std::fill(img.pixels.begin(), img.pixels.end(), std::uint8_t{255});
   for (std::size_t i = 0; i < 400; ++i) img.at(i, i) = 0;
@@ -122,12 +138,30 @@ TEST_CASE("prepare_digit: shrinking averages, so a 1 px stroke in a large image 
     CAPTURE(y);
     REQUIRE(row_max > 0);
   }
-  // Area-weighted: the ink's share of the picture is kept. 400 of 160,000 source pixels is 1 of the
-  // 20 x 20 box's 400 (point sampling would give 20 full pixels, or none).
-  double mass = 0;
-  for (std::uint8_t v : d.image.pixels) mass += v / 255.0;
-  REQUIRE(mass > 0.7);
-  REQUIRE(mass < 1.3);
+  // Dilated in the source until its width is MNIST's: solid ink, not a faint trace.
+  REQUIRE(*std::max_element(d.image.pixels.begin(), d.image.pixels.end()) > 200);
+  REQUIRE(stroke_width(d.image) > 1.5);
+  REQUIRE(stroke_width(d.image) < 3.5);
+}
+
+TEST_CASE("prepare_digit: marker-thick strokes are thinned toward MNIST's widths", "[digit]") {
+  // An L of 120 px wide strokes in 400 x 400: 6 px in the 20 px box, twice MNIST's 90th percentile.
+  Image img = Image::blank(400, 400, 1);
+  std::fill(img.pixels.begin(), img.pixels.end(), std::uint8_t{255});
+  for (std::size_t y = 0; y < 400; ++y)
+    for (std::size_t x = 100; x < 340; ++x)
+      if (x < 220 || y >= 280) img.at(x, y) = 0;
+  const PreparedDigit d = prepare_digit(img);
+  REQUIRE(stroke_width(d.image) < 4.0);
+  REQUIRE(stroke_width(d.image) > 2.0);
+  // Small sources are left alone: a 32 px tall L (a source pixel is 0.625 box pixels) keeps its
+  // 10 px strokes, 6.25 px in the box.
+  Image small = Image::blank(32, 32, 1);
+  std::fill(small.pixels.begin(), small.pixels.end(), std::uint8_t{255});
+  for (std::size_t y = 0; y < 32; ++y)
+    for (std::size_t x = 8; x < 28; ++x)
+      if (x < 18 || y >= 22) small.at(x, y) = 0;
+  REQUIRE(stroke_width(prepare_digit(small).image) > 5.0);
 }
 
 TEST_CASE("prepare_digit: faint noise does not widen the crop", "[digit]") {

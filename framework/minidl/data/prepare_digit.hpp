@@ -31,7 +31,7 @@ struct DigitFormat {
 struct PreparedDigit {
   Image image;                  ///< side x side, 1 channel: ink bright (255) on black (0), as MNIST
   bool inverted = false;        ///< the background was light, so grey levels were inverted
-  std::size_t crop_x = 0, crop_y = 0;           ///< the ink's bounding box in the source image
+  std::size_t crop_x = 0, crop_y = 0;           ///< the ink's bounding box in the source image (after a stroke adjustment, of the adjusted ink)
   std::size_t crop_width = 0, crop_height = 0;
   double scale = 1;             ///< factor from the cropped source to the box
 };
@@ -45,6 +45,10 @@ struct PreparedDigit {
 ///  4. cropped to the bounding box of the pixels above DigitFormat::ink_threshold;
 ///  5. scaled so the longer side is `box` px, keeping the aspect ratio, with an anti-aliasing
 ///     (area-weighted triangle) filter when shrinking and bilinear interpolation when enlarging;
+///     then, when the scaled strokes are wider or narrower than MNIST's usual 1.8-3.3 px (a marker,
+///     or a fine pen on a large photo), the source is eroded or dilated by the matching number of
+///     its own pixels and steps 4-5 run again (at most twice; only for sources of at least twice
+///     the box's resolution, where one pixel is a fine step);
 ///  6. placed in a side x side black field, shifted by whole pixels so that its centre of mass
 ///     (intensity-weighted, in pixel-index coordinates) is at (side/2, side/2), as in MNIST, where the
 ///     mean over the test set is (14.0, 14.0); the shift is limited so the box stays inside.
