@@ -55,10 +55,11 @@ std::string run_folder(const std::string& run) {
   return slash == std::string::npos ? "." : run.substr(0, slash);
 }
 
-// The first convolution's weight: the first 4-D parameter (FN, C, FH, FW) in registration order.
-const Variable<float>* first_conv_weight(const std::vector<Module<float>::Named>& params) {
-  for (const auto& [name, p] : params)
-    if (p.data().dimension() == 4) return &p;
+// The first convolution's weight with its qualified name ("conv1.W"): the first 4-D parameter
+// (FN, C, FH, FW) in registration order.
+const Module<float>::Named* first_conv_weight(const std::vector<Module<float>::Named>& params) {
+  for (const Module<float>::Named& p : params)
+    if (p.second.data().dimension() == 4) return &p;
   return nullptr;
 }
 
@@ -68,7 +69,7 @@ int run_evaluation(const std::string& run, const std::string& data_dir, std::siz
   const Shape item = models::input_shape(m.info.model_spec);
   const bool flat = item.size() == 1;
   std::vector<Module<float>::Named> params = m.model->named_parameters();
-  const Variable<float>* conv = first_conv_weight(params);
+  const Module<float>::Named* conv = first_conv_weight(params);
   if (!filters_png.empty() && !conv)
     throw std::invalid_argument("--filters: " + m.model->describe() + " (" + m.path +
                                 ") has no convolution layer; filters are drawn for simple_conv_net and deep_conv_net");
@@ -150,10 +151,10 @@ int run_evaluation(const std::string& run, const std::string& data_dir, std::siz
     std::cout << " (no mistakes: no " << errors_png << ")";
   }
   if (!filters_png.empty()) {
-    const Tensor<float>& w = conv->data();
+    const Tensor<float>& w = conv->second.data();
     const std::size_t zoom = std::max<std::size_t>(1, kFilterPixels / std::max<std::size_t>(1, w.shape()[2]));
     write_png(filters_png, viz::image_grid(viz::filter_tiles(w), kFilterColumns, zoom));
-    std::cout << ", " << filters_png << " (" << conv->name() << ": " << w.shape()[0] << " filters of "
+    std::cout << ", " << filters_png << " (" << conv->first << ": " << w.shape()[0] << " filters of "
               << w.shape()[2] << "x" << w.shape()[3] << ")";
   }
   std::cout << "\n";

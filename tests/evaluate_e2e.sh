@@ -19,7 +19,7 @@ grep -q '^test images: 10000 of 10000' "$work/eval.log" || fail "not all test im
 
 # The matrix: 10 rows of 10 counts, summing to 10000, its diagonal to the number correct; each
 # row's sum is that class's support in the report.
-awk '/^confusion matrix/ { on = 1; next } on && /^ +[0-9]+( +[0-9]+){10}$/ { print }' "$work/eval.log" > "$work/matrix.txt"
+awk '/^confusion matrix/ { on = 1; next } on && NF == 11 && /^[ 0-9]+$/ { print }' "$work/eval.log" > "$work/matrix.txt"
 [ "$(wc -l < "$work/matrix.txt")" -eq 10 ] || fail "the confusion matrix does not have 10 rows"
 read -r total diagonal <<< "$(awk '{ for (i = 2; i <= NF; ++i) { t += $i; if (i == $1 + 2) d += $i } } END { print t, d }' "$work/matrix.txt")"
 [ "$total" -eq 10000 ] || fail "the matrix sums to $total"

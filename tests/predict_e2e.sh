@@ -18,12 +18,14 @@ labels="$data/t10k-labels-idx1-ubyte"
 # Inverting maps byte b to 255 - b: tr with all 256 bytes as octal escapes, forwards and backwards.
 all_bytes="$(printf '\\%03o' $(seq 0 255))"
 all_bytes_reversed="$(printf '\\%03o' $(seq 255 -1 0))"
+# The 784 bytes of test image i (head, then tail: no process is cut off by a closed pipe).
+digit_bytes() { head -c $((16 + 784 * ($1 + 1))) "$images" | tail -c 784; }
 digit_pgm() {  # digit_pgm INDEX FILE [invert]
   { printf 'P5\n# MNIST test digit %d\n28 28\n255\n' "$1"
     if [ "${3:-}" = invert ]; then
-      tail -c +$((16 + 784 * $1 + 1)) "$images" | head -c 784 | tr "$all_bytes" "$all_bytes_reversed"
+      digit_bytes "$1" | tr "$all_bytes" "$all_bytes_reversed"
     else
-      tail -c +$((16 + 784 * $1 + 1)) "$images" | head -c 784
+      digit_bytes "$1"
     fi; } > "$2"
 }
 label() { od -An -tu1 -j $((8 + $1)) -N1 "$labels" | tr -d ' '; }
