@@ -52,6 +52,7 @@ class NetpbmReader {
       }
     } else {
       for (std::size_t i = 0; i < count; ++i) {
+        skip_blanks();
         const std::size_t start = pos_;
         const std::size_t v = number("a pixel value", format);
         if (v > maxval) fail_at(format, start, "pixel value " + std::to_string(v) + " exceeds maxval " + std::to_string(maxval));

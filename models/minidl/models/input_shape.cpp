@@ -14,7 +14,7 @@ namespace {
 std::size_t size_or(const nlohmann::json& config, const char* key, std::size_t fallback, const std::string& kind) {
   if (!config.contains(key)) return fallback;
   const nlohmann::json& v = config.at(key);
-  if (!v.is_number_unsigned() || v.get<std::size_t>() == 0)
+  if (!v.is_number_integer() || v.get<long long>() <= 0)
     throw std::invalid_argument("model spec (" + kind + "): '" + key + "' must be a positive integer, got " + v.dump());
   return v.get<std::size_t>();
 }
@@ -31,7 +31,7 @@ Shape input_shape(const nlohmann::json& spec) {
   if (kind == "mlp") {
     if (!config.contains("sizes")) return {784};
     const nlohmann::json& sizes = config.at("sizes");
-    if (!sizes.is_array() || sizes.empty() || !sizes[0].is_number_unsigned() || sizes[0].get<std::size_t>() == 0)
+    if (!sizes.is_array() || sizes.empty() || !sizes[0].is_number_integer() || sizes[0].get<long long>() <= 0)
       throw std::invalid_argument("model spec (mlp): 'sizes' must start with the input width, got " + sizes.dump());
     return {sizes[0].get<std::size_t>()};
   }
