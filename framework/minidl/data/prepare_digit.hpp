@@ -51,7 +51,7 @@ struct PreparedDigit {
 ///     the box's resolution, where one pixel is a fine step);
 ///  6. placed in a side x side black field, shifted by whole pixels so that its centre of mass
 ///     (intensity-weighted, in pixel-index coordinates) is at (side/2, side/2), as in MNIST, where the
-///     mean over the test set is (14.0, 14.0); the shift is limited so the box stays inside.
+///     mean over the first 2,000 test digits is (14.0, 14.0); the shift is limited so the box stays inside.
 /// Throws ImageError for an empty image, an unsupported channel count, or an image without a digit
 /// (no contrast between background and ink: a blank page).
 PreparedDigit prepare_digit(const Image& image, const DigitFormat& format = {});
