@@ -15,6 +15,8 @@ minidl_require_package(xsimd libxsimd-dev)
 minidl_require_package(xtensor libxtensor-dev)
 minidl_require_package(xtensor-blas libxtensor-blas-dev)
 minidl_require_package(ZLIB zlib1g-dev)   # gzip-compressed IDX files
+# PNG reading and writing (io/image.hpp): predict reads users' digits, evaluate draws its pictures.
+minidl_require_package(PNG libpng-dev)
 # JSON for the self-describing parts of checkpoints (model and optimizer specs, run state).
 minidl_require_package(nlohmann_json nlohmann-json3-dev 3)
 

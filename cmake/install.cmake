@@ -30,9 +30,9 @@ install(FILES ${PROJECT_BINARY_DIR}/minidlConfig.cmake ${PROJECT_BINARY_DIR}/min
 # works as well as /usr. With static libraries the consumer links minidl's dependencies itself.
 if(BUILD_SHARED_LIBS)
   set(MINIDL_PC_REQUIRES "xtensor xsimd nlohmann_json")
-  set(MINIDL_PC_REQUIRES_PRIVATE "openblas zlib")
+  set(MINIDL_PC_REQUIRES_PRIVATE "openblas zlib libpng")
 else()
-  set(MINIDL_PC_REQUIRES "xtensor xsimd nlohmann_json openblas zlib")
+  set(MINIDL_PC_REQUIRES "xtensor xsimd nlohmann_json openblas zlib libpng")
   set(MINIDL_PC_REQUIRES_PRIVATE "")
 endif()
 file(RELATIVE_PATH MINIDL_PC_TO_PREFIX ${CMAKE_INSTALL_FULL_LIBDIR}/pkgconfig ${CMAKE_INSTALL_PREFIX})
@@ -53,10 +53,11 @@ set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_DEBIAN_PACKAGE_MAINTAINER "minidl maintainers")
 set(CPACK_DEBIAN_PACKAGE_SECTION libdevel)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
-# The headers include xtensor, xsimd and nlohmann-json, and the static libraries need OpenBLAS and
-# zlib at link time.
+# The headers include xtensor, xsimd and nlohmann-json, and the static libraries need OpenBLAS,
+# zlib and libpng (1.6.29 or later: PNG images are written to memory, then atomically to disk) at
+# link time.
 set(CPACK_DEBIAN_PACKAGE_DEPENDS
-    "libxtensor-dev (>= 0.24), libxsimd-dev (>= 8), xtl-dev, nlohmann-json3-dev (>= 3), libopenblas-dev, zlib1g-dev")
+    "libxtensor-dev (>= 0.24), libxsimd-dev (>= 8), xtl-dev, nlohmann-json3-dev (>= 3), libopenblas-dev, zlib1g-dev, libpng-dev (>= 1.6.29)")
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "${CPACK_PACKAGE_DESCRIPTION_SUMMARY}.
  Built with the CPU flags '${MINIDL_ARCH_FLAGS_STRING}' (SIMD: ${MINIDL_SIMD_NAMES}); programs using it
  are compiled with the same flags.")

@@ -6,7 +6,8 @@
 set -euo pipefail
 
 packages=(cmake g++ make pkg-config libxtensor-dev libxtensor-blas-dev libopenblas-dev libxsimd-dev
-          catch2 zlib1g-dev nlohmann-json3-dev libcli11-dev gnuplot-nox graphviz)
+          catch2 zlib1g-dev libpng-dev nlohmann-json3-dev libcli11-dev gnuplot-nox graphviz
+          python3)   # python3: tests/predict_e2e.sh reads predict --json with its json module
 if [ "${1:-}" = "--fuzz" ]; then
   # libclang-rt-14-dev holds libclang_rt.fuzzer (and the sanitizer runtimes) for clang 14.
   packages+=(clang-14 libclang-rt-14-dev)

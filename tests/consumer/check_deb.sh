@@ -10,7 +10,7 @@ cpack -G DEB --config "$build/CPackConfig.cmake" -B "$work" > "$work/cpack.log" 
 deb="$(ls "$work"/minidl-dev_*.deb)"
 depends="$(dpkg-deb -f "$deb" Depends)"
 echo "Depends: $depends"
-for pkg in libxtensor-dev libxsimd-dev xtl-dev nlohmann-json3-dev libopenblas-dev zlib1g-dev; do
+for pkg in libxtensor-dev libxsimd-dev xtl-dev nlohmann-json3-dev libopenblas-dev zlib1g-dev libpng-dev; do
   [[ ", $depends," == *", $pkg"[\ ,]* ]] || { echo "check_deb: Depends lacks $pkg" >&2; exit 1; }
 done
 # Every package named in Depends must be a real Debian package: this machine built minidl, so each
