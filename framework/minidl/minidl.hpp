@@ -30,6 +30,8 @@
 #include "minidl/ops/shape.hpp"
 #include "minidl/ops/softmax.hpp"
 #include "minidl/io/checkpoint.hpp"
+#include "minidl/io/npy.hpp"
+#include "minidl/io/npz.hpp"
 #include "minidl/nn/activation.hpp"
 #include "minidl/nn/batch_norm.hpp"
 #include "minidl/nn/conv.hpp"
