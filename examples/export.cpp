@@ -24,10 +24,12 @@ namespace {
 
 std::string size_str(std::size_t bytes) {
   std::ostringstream out;
+  out.precision(3);
   if (bytes < 10 * 1024) {
     out << bytes << " bytes";
+  } else if (bytes < 10 * 1024 * 1024) {
+    out << static_cast<double>(bytes) / 1024.0 << " KiB";
   } else {
-    out.precision(bytes < 10 * 1024 * 1024 ? 3 : 4);
     out << static_cast<double>(bytes) / (1024.0 * 1024.0) << " MiB";
   }
   return out.str();
