@@ -9,6 +9,7 @@
 // Files are written atomically: a failed export leaves any old file as it was.
 
 #include <CLI/CLI.hpp>
+#include <iomanip>
 #include <iostream>
 #include <sstream>
 
@@ -24,13 +25,13 @@ namespace {
 
 std::string size_str(std::size_t bytes) {
   std::ostringstream out;
-  out.precision(3);
+  out << std::fixed;
   if (bytes < 10 * 1024) {
     out << bytes << " bytes";
   } else if (bytes < 10 * 1024 * 1024) {
-    out << static_cast<double>(bytes) / 1024.0 << " KiB";
+    out << std::setprecision(0) << static_cast<double>(bytes) / 1024.0 << " KiB";
   } else {
-    out << static_cast<double>(bytes) / (1024.0 * 1024.0) << " MiB";
+    out << std::setprecision(1) << static_cast<double>(bytes) / (1024.0 * 1024.0) << " MiB";
   }
   return out.str();
 }
