@@ -3,10 +3,13 @@
 
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <cstdlib>
+#include <filesystem>
 #include <functional>
 #include <fstream>
 #include <string>
@@ -20,8 +23,9 @@ using namespace minidl;
 
 namespace {
 
+/// A file in the system's temporary folder, unique to this process (runs may overlap).
 std::string temp_path(const std::string& name) {
-  return std::string(std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp") + "/minidl_test_npz_" + name;
+  return (std::filesystem::temp_directory_path() / ("minidl_test_npz_" + std::to_string(::getpid()) + "_" + name)).string();
 }
 
 Tensor<float> counting(const Shape& shape, float scale = 0.25f) {

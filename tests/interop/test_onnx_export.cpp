@@ -5,9 +5,11 @@
 #include <catch2/catch.hpp>
 
 #include <onnx/onnx_pb.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <functional>
 
 #include <minidl/export/onnx.hpp>
@@ -202,7 +204,8 @@ TEST_CASE("onnx: layers without an ONNX form and shapes that do not fit are erro
 TEST_CASE("onnx: export_onnx writes the file atomically and reports OS errors", "[onnx]") {
   Generator gen(6);
   models::MLP<float> mlp({3, 2}, gen);
-  const std::string path = std::string(std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp") + "/minidl_test_export.onnx";
+  const std::string path =
+      (std::filesystem::temp_directory_path() / ("minidl_test_export_" + std::to_string(::getpid()) + ".onnx")).string();
   export_onnx(mlp, path);
   onnx::ModelProto m;
   REQUIRE(m.ParseFromString(read_whole_file(path)));
