@@ -14,9 +14,13 @@ class MaxPool2d : public Module<T> {
   /// Applies max_pool2d (first maximum wins ties).
   Variable<T> forward(const Variable<T>& x) override;
   std::string describe() const override;
+  /// Window height.
   std::size_t pool_h() const { return ph_; }
+  /// Window width.
   std::size_t pool_w() const { return pw_; }
+  /// Step between windows, along both axes.
   std::size_t stride() const { return stride_; }
+  /// Padding on each side, along both axes.
   std::size_t pad() const { return pad_; }
 
  private:
@@ -31,9 +35,13 @@ class AvgPool2d : public Module<T> {
   /// Applies avg_pool2d.
   Variable<T> forward(const Variable<T>& x) override;
   std::string describe() const override;
+  /// Window height.
   std::size_t pool_h() const { return ph_; }
+  /// Window width.
   std::size_t pool_w() const { return pw_; }
+  /// Step between windows, along both axes.
   std::size_t stride() const { return stride_; }
+  /// Padding on each side, along both axes.
   std::size_t pad() const { return pad_; }
 
  private:
