@@ -11,7 +11,7 @@ seconds="${1:-60}"
 bash scripts/setup.sh --fuzz
 
 build="$root/build-fuzz"
-targets=(fuzz_idx fuzz_mnist_set fuzz_checkpoint fuzz_image)
+targets=(fuzz_idx fuzz_mnist_set fuzz_checkpoint fuzz_image fuzz_npz)
 mkdir -p "$build"
 launcher=()
 command -v ccache >/dev/null 2>&1 && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)

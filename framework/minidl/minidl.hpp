@@ -39,6 +39,8 @@
 #include "minidl/ops/split.hpp"
 #include "minidl/io/checkpoint.hpp"
 #include "minidl/io/image.hpp"
+#include "minidl/io/npy.hpp"
+#include "minidl/io/npz.hpp"
 #include "minidl/nn/activation.hpp"
 #include "minidl/nn/batch_norm.hpp"
 #include "minidl/nn/conv.hpp"

@@ -14,6 +14,14 @@ class MaxPool2d : public Module<T> {
   /// Applies max_pool2d (first maximum wins ties).
   Variable<T> forward(const Variable<T>& x) override;
   std::string describe() const override;
+  /// Window height.
+  std::size_t pool_h() const { return ph_; }
+  /// Window width.
+  std::size_t pool_w() const { return pw_; }
+  /// Step between windows, along both axes.
+  std::size_t stride() const { return stride_; }
+  /// Padding on each side, along both axes.
+  std::size_t pad() const { return pad_; }
 
  private:
   std::size_t ph_, pw_, stride_, pad_;
@@ -27,6 +35,14 @@ class AvgPool2d : public Module<T> {
   /// Applies avg_pool2d.
   Variable<T> forward(const Variable<T>& x) override;
   std::string describe() const override;
+  /// Window height.
+  std::size_t pool_h() const { return ph_; }
+  /// Window width.
+  std::size_t pool_w() const { return pw_; }
+  /// Step between windows, along both axes.
+  std::size_t stride() const { return stride_; }
+  /// Padding on each side, along both axes.
+  std::size_t pad() const { return pad_; }
 
  private:
   std::size_t ph_, pw_, stride_, pad_;
@@ -40,6 +56,8 @@ class Flatten : public Module<T> {
   /// Applies flatten(x, start_axis).
   Variable<T> forward(const Variable<T>& x) override;
   std::string describe() const override { return "Flatten(" + std::to_string(start_axis_) + ")"; }
+  /// The first axis collapsed (negative counts from the end).
+  int start_axis() const { return start_axis_; }
 
  private:
   int start_axis_;

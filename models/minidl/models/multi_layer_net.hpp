@@ -71,6 +71,9 @@ class MultiLayerNet : public Module<T> {
   /// masks every time (how the tests gradient-check a dropout network).
   Generator& dropout_generator() { return *dropout_gen_; }
   const MultiLayerNetConfig& config() const { return config_; }
+  /// Every layer in the order forward() applies them (affine1, bn1, act1, dropout1, affine2, ...):
+  /// registration order differs, as all affine layers are registered first.
+  const std::vector<std::shared_ptr<Module<T>>>& layers() const { return layers_; }
   /// "MultiLayerNet(784-100-100-10, relu, he, bn, dropout 0.5, weight decay 0.1)".
   std::string describe() const override;
   /// The spec that rebuilds this network with models::make_model (models/model_spec.hpp):

@@ -7,6 +7,12 @@
 
 namespace minidl::models {
 
+const std::map<std::string, std::string>& two_layer_net_book_names() {
+  static const std::map<std::string, std::string> names{
+      {"W1", "affine1.W"}, {"b1", "affine1.b"}, {"W2", "affine2.W"}, {"b2", "affine2.b"}};
+  return names;
+}
+
 template <typename T>
 TwoLayerNet<T>::TwoLayerNet(std::size_t input_size, std::size_t hidden_size, std::size_t output_size, Generator& gen,
                             double weight_init_std)

@@ -17,6 +17,11 @@ namespace minidl::models {
 template <typename T>
 using GradMap = std::map<std::string, Tensor<T>>;
 
+/// The book's parameter names (its params dict keys, as NumPy code saves them with np.savez) mapped
+/// to TwoLayerNet's qualified names: W1 -> affine1.W, b1 -> affine1.b, W2 -> affine2.W,
+/// b2 -> affine2.b. The name map of minidl::load_npz (io/npz.hpp).
+const std::map<std::string, std::string>& two_layer_net_book_names();
+
 /// Two affine layers with a ReLU between them; softmax-cross-entropy loss.
 template <typename T>
 class TwoLayerNet : public Module<T> {
