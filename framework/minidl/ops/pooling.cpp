@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "minidl/detail/buffer_pool.hpp"
+#include "minidl/detail/parallel.hpp"
 #include "minidl/core/record.hpp"
 #include "minidl/detail/im2col.hpp"
 
@@ -131,6 +132,14 @@ inline bool max_pool_row_2x2(const T* r0, std::size_t W, std::size_t OW, std::ui
   return nan == 0;
 }
 
+// How many chunks to cut `planes` planes of `plane_size` elements into: work on fewer than ~64K
+// elements is not worth waking another thread for (detail/parallel.hpp).
+inline std::size_t plane_chunks(std::size_t planes, std::size_t plane_size) {
+  constexpr std::size_t kMinChunkElements = 1u << 15, kMaxChunks = 8;
+  const std::size_t by_size = planes * plane_size / kMinChunkElements;
+  return std::max<std::size_t>(1, std::min({planes, by_size, kMaxChunks}));
+}
+
 // y = max over each window, index = flat x position of each maximum (nullptr: not wanted).
 // Windows that lie wholly inside the input take a branch-free select per element (data-dependent
 // branches mispredict about half the time on real activations) and only fall back to the exact
@@ -141,7 +150,9 @@ void max_pool_kernel(const T* x, const ConvGeometry& g, T* y, std::uint32_t* ind
   const std::size_t planes = g.N * g.C;
   const std::ptrdiff_t pad = static_cast<std::ptrdiff_t>(g.pad);
   const bool book_window = g.FH == 2 && g.FW == 2 && g.stride == 2 && g.pad == 0;
-  for (std::size_t pl = 0; pl < planes; ++pl) {
+  const std::size_t chunks = plane_chunks(planes, HW);
+  detail::parallel_chunks(chunks, [&](std::size_t c) {
+  for (std::size_t pl = detail::chunk_begin(planes, chunks, c); pl < detail::chunk_begin(planes, chunks, c + 1); ++pl) {
     const T* plane = x + pl * HW;
     T* yp = y + pl * OHW;
     std::uint32_t* ip = index ? index + pl * OHW : nullptr;
@@ -186,6 +197,7 @@ void max_pool_kernel(const T* x, const ConvGeometry& g, T* y, std::uint32_t* ind
       }
     }
   }
+  });
 }
 
 // y[k] = x[idx[k]] (output shape `shape`); backward scatter_by_index.
@@ -201,9 +213,14 @@ Variable<T> scatter_by_index(const Variable<T>& x, const Index& idx, const Shape
   T* py = y.data();
   const std::uint32_t* off = idx->offset.data();
   const std::size_t outs = idx->out_plane, ins = idx->in_plane;
-  for (std::size_t base = 0, k = 0; k < idx->offset.size(); base += ins) {
-    for (const std::size_t end = k + outs; k < end; ++k) py[base + off[k]] += px[k];
-  }
+  // Planes are independent: each chunk takes whole planes.
+  const std::size_t planes = outs ? idx->offset.size() / outs : 0, chunks = plane_chunks(planes, ins);
+  detail::parallel_chunks(chunks, [&](std::size_t c) {
+    for (std::size_t pl = detail::chunk_begin(planes, chunks, c); pl < detail::chunk_begin(planes, chunks, c + 1); ++pl) {
+      const std::size_t base = pl * ins;
+      for (std::size_t k = pl * outs, end = k + outs; k < end; ++k) py[base + off[k]] += px[k];
+    }
+  });
   return record<T>("max_pool2d_backward", std::move(y), {x},
                    [idx](const Inputs<T>& in, const Variable<T>&, const Variable<T>& g) {
                      return Grads<T>{gather_by_index(g, idx, in[0].shape())};
@@ -217,9 +234,14 @@ Variable<T> gather_by_index(const Variable<T>& x, const Index& idx, const Shape&
   T* py = y.data();
   const std::uint32_t* off = idx->offset.data();
   const std::size_t outs = idx->out_plane, ins = idx->in_plane;
-  for (std::size_t base = 0, k = 0; k < idx->offset.size(); base += ins) {
-    for (const std::size_t end = k + outs; k < end; ++k) py[k] = px[base + off[k]];
-  }
+  // Planes are independent: each chunk takes whole planes.
+  const std::size_t planes = outs ? idx->offset.size() / outs : 0, chunks = plane_chunks(planes, ins);
+  detail::parallel_chunks(chunks, [&](std::size_t c) {
+    for (std::size_t pl = detail::chunk_begin(planes, chunks, c); pl < detail::chunk_begin(planes, chunks, c + 1); ++pl) {
+      const std::size_t base = pl * ins;
+      for (std::size_t k = pl * outs, end = k + outs; k < end; ++k) py[k] = px[base + off[k]];
+    }
+  });
   return record<T>("max_pool2d_gather", std::move(y), {x},
                    [idx](const Inputs<T>& in, const Variable<T>&, const Variable<T>& g) {
                      return Grads<T>{scatter_by_index(g, idx, in[0].shape())};
