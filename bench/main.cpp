@@ -285,12 +285,12 @@ std::string fmt(double v, int prec = 3) {
 
 void print_table(const std::vector<Result>& results) {
   std::cout << "\n"
-            << std::left << std::setw(4) << "" << std::setw(7) << "threads" << std::setw(46) << "workload" << std::right << std::setw(22)
+            << std::left << std::setw(4) << "" << std::setw(8) << "threads" << std::setw(46) << "workload" << std::right << std::setw(22)
             << "step ms med [min,max]" << std::setw(11) << "GEMM ms" << std::setw(9) << "ratio" << std::setw(11)
             << "allocs/st" << std::setw(11) << "KiB/st" << std::setw(10) << ">=4KiB" << std::setw(14) << "tensors/st"
             << std::setw(12) << "sys tensors" << std::setw(9) << "faults" << "\n";
   for (const Result& r : results) {
-    std::cout << std::left << std::setw(4) << r.name << std::setw(7) << r.threads_label << std::setw(46)
+    std::cout << std::left << std::setw(4) << r.name << std::setw(8) << r.threads_label << std::setw(46)
               << (r.what + ", b" + std::to_string(r.batch));
     if (r.name == "W4") {
       std::cout << "\n    numerical " << fmt(r.step.median, 2) << " s [" << fmt(r.step.min, 2) << ", "
@@ -378,7 +378,8 @@ int run(const Config& cfg) {
   const std::size_t reps = cfg.quick ? std::min<std::size_t>(cfg.repeats, 3) : cfg.repeats;
   double load[3] = {0, 0, 0};
   getloadavg(load, 3);
-  std::cout << "minidl_bench: OpenBLAS kernel " << blas::kernel().label() << "; " << blas::config() << "\n"
+  const std::string kernel = blas::kernel().label();  // loads OpenBLAS (may throw: nothing printed yet)
+  std::cout << "minidl_bench: OpenBLAS kernel " << kernel << "; " << blas::config() << "\n"
             << "  threads " << cfg.threads << (cfg.contended ? " with one core kept busy (--contended)" : "")
             << ", repeats " << reps << (cfg.quick ? " (quick)" : "")
             << ", load average " << fmt(load[0], 2) << " " << fmt(load[1], 2) << " " << fmt(load[2], 2) << "\n";

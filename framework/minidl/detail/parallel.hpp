@@ -8,6 +8,7 @@
 // core busy with other work) holds up at most the one chunk it claimed: the others take the rest,
 // and idle workers sleep on a condition variable instead of spinning.
 
+#include <algorithm>
 #include <cstddef>
 #include <type_traits>
 
@@ -39,6 +40,22 @@ void parallel_chunks(std::size_t chunks, F&& fn) {
 
 /// [begin, end) of chunk i when n items are cut into `chunks` near-equal chunks.
 inline std::size_t chunk_begin(std::size_t n, std::size_t chunks, std::size_t i) { return n * i / chunks; }
+
+/// Elementwise work on [0, n): fn(begin, end) over at most 8 chunks of at least `min_chunk`
+/// elements (so small arrays stay on the calling thread), with boundaries at multiples of 64
+/// elements so every chunk vectorises as the whole loop would. Each element's result must depend on
+/// that element alone; it is then bit-identical at every thread count.
+template <typename F>
+void parallel_range(std::size_t n, std::size_t min_chunk, F&& fn) {
+  constexpr std::size_t kMaxChunks = 8, kAlign = 64;
+  const std::size_t chunks = std::max<std::size_t>(1, std::min(kMaxChunks, n / std::max<std::size_t>(min_chunk, 1)));
+  if (chunks == 1) {
+    fn(std::size_t(0), n);
+    return;
+  }
+  auto bound = [&](std::size_t i) { return i == chunks ? n : chunk_begin(n, chunks, i) / kAlign * kAlign; };
+  parallel_chunks(chunks, [&](std::size_t i) { fn(bound(i), bound(i + 1)); });
+}
 
 }  // namespace detail
 }  // namespace minidl
