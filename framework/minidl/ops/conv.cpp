@@ -77,8 +77,9 @@ inline std::size_t sample_chunks(std::size_t n, std::size_t flops_per_sample) {
   return n * flops_per_sample < (std::size_t(1) << 20) ? 1 : std::min(n, kSampleChunks);
 }
 
-// The weight gradient sums over samples: always kWeightGradChunks partial sums, one per chunk of
-// samples, added in chunk order, so the result is the same bit for bit at every thread count.
+// The weight gradient sums over samples: kWeightGradChunks partial sums (one for small problems),
+// one per chunk of samples, added in chunk order. The count depends on the sizes only, so the
+// result is the same bit for bit at every thread count.
 constexpr std::size_t kWeightGradChunks = 4;
 
 // Forward kernel shared by conv2d (with or without bias).
@@ -119,7 +120,8 @@ void weight_grad_kernel(const T* x, const T* gy, const ConvGeometry& g, std::siz
     return;
   }
   // Chunk 0 sums into gw/gb, chunk c > 0 into its slice of `partial`.
-  const std::size_t chunks = std::min(g.N, kWeightGradChunks), per_chunk = FN * CK + FN;
+  const std::size_t chunks = sample_chunks(g.N, FN * P * CK) == 1 ? 1 : std::min(g.N, kWeightGradChunks);
+  const std::size_t per_chunk = FN * CK + FN;
   Tensor<T> partial = Tensor<T>::from_shape({(chunks - 1) * per_chunk});
   detail::parallel_chunks(chunks, [&](std::size_t c) {
     T* col = conv_workspace<T>(CK * P);
