@@ -152,51 +152,51 @@ void max_pool_kernel(const T* x, const ConvGeometry& g, T* y, std::uint32_t* ind
   const bool book_window = g.FH == 2 && g.FW == 2 && g.stride == 2 && g.pad == 0;
   const std::size_t chunks = plane_chunks(planes, HW);
   detail::parallel_chunks(chunks, [&](std::size_t c) {
-  for (std::size_t pl = detail::chunk_begin(planes, chunks, c); pl < detail::chunk_begin(planes, chunks, c + 1); ++pl) {
-    const T* plane = x + pl * HW;
-    T* yp = y + pl * OHW;
-    std::uint32_t* ip = index ? index + pl * OHW : nullptr;
-    for (std::size_t oh = 0; oh < g.OH; ++oh) {
-      if (book_window && max_pool_row_2x2(plane + 2 * oh * g.W, g.W, g.OW, static_cast<std::uint32_t>(2 * oh * g.W),
-                                          yp + oh * g.OW, ip ? ip + oh * g.OW : nullptr)) {
-        continue;
-      }
-      const std::ptrdiff_t h0 = static_cast<std::ptrdiff_t>(oh * g.stride) - pad;
-      const std::size_t hb = static_cast<std::size_t>(std::max<std::ptrdiff_t>(h0, 0));
-      const std::size_t he = static_cast<std::size_t>(
-          std::min<std::ptrdiff_t>(h0 + static_cast<std::ptrdiff_t>(g.FH), static_cast<std::ptrdiff_t>(g.H)));
-      const bool rows_inside = he - hb == g.FH;
-      for (std::size_t ow = 0; ow < g.OW; ++ow) {
-        const std::ptrdiff_t w0 = static_cast<std::ptrdiff_t>(ow * g.stride) - pad;
-        const std::size_t wb = static_cast<std::size_t>(std::max<std::ptrdiff_t>(w0, 0));
-        const std::size_t we = static_cast<std::size_t>(
-            std::min<std::ptrdiff_t>(w0 + static_cast<std::ptrdiff_t>(g.FW), static_cast<std::ptrdiff_t>(g.W)));
-        T bv;
-        std::size_t best;
-        bool exact = !rows_inside || we - wb != g.FW;
-        if (!exact) {
-          const std::size_t start = hb * g.W + wb;
-          best = start;
-          bv = plane[start];
-          bool nan = bv != bv;
-          for (std::size_t fh = 0; fh < g.FH; ++fh) {
-            const std::size_t row = start + fh * g.W;
-            for (std::size_t fw = 0; fw < g.FW; ++fw) {
-              const T v = plane[row + fw];
-              const bool greater = v > bv;
-              bv = greater ? v : bv;
-              best = greater ? row + fw : best;
-              nan |= v != v;
-            }
-          }
-          exact = nan;
+    for (std::size_t pl = detail::chunk_begin(planes, chunks, c); pl < detail::chunk_begin(planes, chunks, c + 1); ++pl) {
+      const T* plane = x + pl * HW;
+      T* yp = y + pl * OHW;
+      std::uint32_t* ip = index ? index + pl * OHW : nullptr;
+      for (std::size_t oh = 0; oh < g.OH; ++oh) {
+        if (book_window && max_pool_row_2x2(plane + 2 * oh * g.W, g.W, g.OW, static_cast<std::uint32_t>(2 * oh * g.W),
+                                            yp + oh * g.OW, ip ? ip + oh * g.OW : nullptr)) {
+          continue;
         }
-        if (exact) window_max_exact(plane, g.W, hb, he, wb, we, bv, best);
-        yp[oh * g.OW + ow] = bv;
-        if (ip) ip[oh * g.OW + ow] = static_cast<std::uint32_t>(best);
+        const std::ptrdiff_t h0 = static_cast<std::ptrdiff_t>(oh * g.stride) - pad;
+        const std::size_t hb = static_cast<std::size_t>(std::max<std::ptrdiff_t>(h0, 0));
+        const std::size_t he = static_cast<std::size_t>(
+            std::min<std::ptrdiff_t>(h0 + static_cast<std::ptrdiff_t>(g.FH), static_cast<std::ptrdiff_t>(g.H)));
+        const bool rows_inside = he - hb == g.FH;
+        for (std::size_t ow = 0; ow < g.OW; ++ow) {
+          const std::ptrdiff_t w0 = static_cast<std::ptrdiff_t>(ow * g.stride) - pad;
+          const std::size_t wb = static_cast<std::size_t>(std::max<std::ptrdiff_t>(w0, 0));
+          const std::size_t we = static_cast<std::size_t>(
+              std::min<std::ptrdiff_t>(w0 + static_cast<std::ptrdiff_t>(g.FW), static_cast<std::ptrdiff_t>(g.W)));
+          T bv;
+          std::size_t best;
+          bool exact = !rows_inside || we - wb != g.FW;
+          if (!exact) {
+            const std::size_t start = hb * g.W + wb;
+            best = start;
+            bv = plane[start];
+            bool nan = bv != bv;
+            for (std::size_t fh = 0; fh < g.FH; ++fh) {
+              const std::size_t row = start + fh * g.W;
+              for (std::size_t fw = 0; fw < g.FW; ++fw) {
+                const T v = plane[row + fw];
+                const bool greater = v > bv;
+                bv = greater ? v : bv;
+                best = greater ? row + fw : best;
+                nan |= v != v;
+              }
+            }
+            exact = nan;
+          }
+          if (exact) window_max_exact(plane, g.W, hb, he, wb, we, bv, best);
+          yp[oh * g.OW + ow] = bv;
+          if (ip) ip[oh * g.OW + ow] = static_cast<std::uint32_t>(best);
+        }
       }
     }
-  }
   });
 }
 
