@@ -46,3 +46,12 @@ TEST_CASE("File errors name the path, the step and the OS reason", "[io][atomic]
   REQUIRE_THROWS_WITH(read_whole_file(dir), Catch::Contains("cannot read '" + dir + "': it is a folder"));
   ::rmdir(dir.c_str());
 }
+
+TEST_CASE("read_whole_file refuses a FIFO at once instead of waiting for a writer", "[io][atomic]") {
+  const std::string fifo = "minidl_test_atomic_fifo";
+  ::unlink(fifo.c_str());
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  // Without a writer, a blocking open would never return and this test would hang.
+  REQUIRE_THROWS_WITH(read_whole_file(fifo), Catch::Contains("cannot read '" + fifo + "': it is not a regular file"));
+  ::unlink(fifo.c_str());
+}

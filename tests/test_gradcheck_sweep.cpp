@@ -36,6 +36,8 @@ const Family kFamilies[] = {
     {"arithmetic", sweep::arithmetic_rows}, {"matrix", sweep::matrix_rows},   {"elementwise", sweep::elementwise_rows},
     {"reduction", sweep::reduction_rows},   {"shape", sweep::shape_rows},     {"softmax", sweep::softmax_rows},
     {"loss", sweep::loss_rows},             {"conv", sweep::conv_rows},       {"norm", sweep::norm_rows},
+    {"split", sweep::split_rows},           {"index", sweep::index_rows},     {"compare", sweep::compare_rows},
+    {"recurrent", sweep::recurrent_rows},
 };
 
 // Fixed seed: the sweep is reproducible, and a failing row fails the same way every run.
@@ -185,6 +187,7 @@ std::vector<std::string> op_files() {
 const std::map<std::string, std::string> kNotRecorded = {
     {"step", "deliberately not recorded: its derivative is 0 wherever it exists"},
     {"flatten", "a reshape: records 'reshape'"},
+    {"chunk", "a split with computed sizes: records 'split'"},
     {"softmax_vjp", "a helper built from recorded ops (softmax's backward), not an op"},
 };
 
@@ -200,11 +203,13 @@ TEST_CASE("gradcheck sweep: every row passes gradcheck, create_graph on/off, gra
 
 TEST_CASE("gradcheck sweep covers every public op and every op a backward records", "[gradcheck][sweep][coverage]") {
   const SweepResult& r = run_sweep();
-  // Public ops: every "Variable<T> name(" declared in ops/*.hpp.
+  // Public ops: every "Variable<T> name(" (one output) or "std::vector<Variable<T>> name(" (several)
+  // declared in ops/*.hpp.
   std::set<std::string> expected;
-  const std::regex decl(R"(\nVariable<T> ([a-z_0-9]+)\()");
-  // Recorded ops: every literal record<T>("name", ...) in ops/*.cpp, including the backward ops.
-  const std::regex rec(R"re(record<T>\(\s*"([a-z_0-9]+)")re");
+  const std::regex decl(R"(\n(?:std::vector<)?Variable<T>>? ([a-z_0-9]+)\()");
+  // Recorded ops: every literal record<T>("name", ...) or record_multi<T>("name", ...) in
+  // ops/*.cpp, including the backward ops.
+  const std::regex rec(R"re(record(?:_multi)?<T>\(\s*"([a-z_0-9]+)")re");
   const std::vector<std::string> families = op_files();
   REQUIRE(families.size() >= 12);
   for (const std::string& f : families) {
@@ -224,6 +229,8 @@ TEST_CASE("gradcheck sweep covers every public op and every op a backward record
   CHECK(expected.count("relu_backward"));
   CHECK(expected.count("batch_norm_backward_gamma"));
   CHECK(expected.count("accumulate_grad"));
+  CHECK(expected.count("split"));  // a multi-output op, declared and recorded
+  CHECK(expected.count("unbind"));
   REQUIRE(expected.size() >= 60);
   std::vector<std::string> missing;
   for (const std::string& op : expected) {

@@ -2,6 +2,7 @@
 // every malformed file raises DataError naming the file and the problem.
 
 #include <catch2/catch.hpp>
+#include <sys/stat.h>
 
 #include <fstream>
 #include <functional>
@@ -117,6 +118,13 @@ TEST_CASE("idx: write_idx round trips plain and gzip", "[data][idx]") {
   CHECK(g.dims == a.dims);
   CHECK(g.data == a.data);
 
+  // Atomic replacement: no temporary is left behind, and a failed write leaves the old file whole.
+  CHECK_FALSE(std::ifstream(dir.file("w.tmp")).good());
+  write_idx(dir.file("w"), a, true);
+  CHECK(read_idx_images(dir.file("w")).data == a.data);
+  CHECK_THAT(data_error_of([&] { write_idx(dir.file("no_such_folder/w"), a); }),
+             Catch::Contains("no_such_folder/w") && Catch::Contains("No such file or directory"));
+
   IdxArray bad;
   bad.dims = {4, 2};
   bad.data = Bytes(7);
@@ -128,6 +136,12 @@ TEST_CASE("idx: every malformed file raises DataError naming file and problem", 
   fixtures::TempDir dir;
   const Bytes good = fixtures::idx_bytes({2, 2, 2}, {1, 2, 3, 4, 5, 6, 7, 8});
 
+  SECTION("a FIFO is refused at once, not waited on") {
+    const auto path = dir.file("fifo");
+    REQUIRE(::mkfifo(path.c_str(), 0600) == 0);
+    const auto msg = data_error_of([&] { read_idx(path); });
+    CHECK_THAT(msg, Catch::Contains(path) && Catch::Contains("not a regular file"));
+  }
   SECTION("missing file") {
     const auto path = dir.file("nope");
     const auto msg = data_error_of([&] { read_idx(path); });

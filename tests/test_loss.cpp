@@ -296,3 +296,40 @@ TEST_CASE("losses: a NaN/inf loss throws std::domain_error naming the op and the
   // A finite loss does not throw, even with exact zeros in y (the 1e-7 delta).
   REQUIRE(std::isfinite(cross_entropy_error(Var64(kY1), std::vector<std::size_t>{3}).item()));
 }
+
+TEST_CASE("softmax_cross_entropy on (N,T,V) with integer ids equals the (N*T,V) form over kept positions",
+          "[loss][sequence]") {
+  Generator gen(7);
+  Var64 x = uniform<double>({2, 3, 4}, gen, -2.0, 2.0, true);
+  const IndexTensor ids = {{3, 0, -100}, {1, -100, 2}};
+  Var64 seq = softmax_cross_entropy(x, ids);
+  // Oracle: the (N,C) form on the four kept rows only.
+  Var64 rows = reshape(x, Shape{6, 4});
+  Var64 kept = gather_rows(rows, {0, 1, 3, 5});
+  Var64 flat = softmax_cross_entropy(kept, std::vector<std::size_t>{3, 0, 1, 2});
+  CHECK(seq.item() == Approx(flat.item()).epsilon(1e-12));
+  Var64 g_seq = grad(seq, x);
+  Var64 g_flat = grad(flat, x);
+  for (std::size_t k = 0; k < g_seq.size(); ++k) {
+    CHECK(g_seq.data().data()[k] == Approx(g_flat.data().data()[k]).margin(1e-14));
+  }
+  // Ignored positions get exactly zero gradient.
+  for (std::size_t j = 0; j < 4; ++j) {
+    CHECK(g_seq.data()(0, 2, j) == 0.0);
+    CHECK(g_seq.data()(1, 1, j) == 0.0);
+  }
+}
+
+TEST_CASE("softmax_cross_entropy with ids: stable at ±1000, all-ignored is 0, errors name the label", "[loss][sequence]") {
+  Var x32 = variable<float>({{{1000.f, -1000.f}, {0.f, 0.f}}}, true);  // (1,2,2)
+  CHECK(softmax_cross_entropy(x32, IndexTensor{{0, 1}}).item() == Approx((0.0 + std::log(2.0)) / 2).epsilon(1e-6));
+  Var all_ignored = softmax_cross_entropy(x32, IndexTensor{{-100, -100}});
+  CHECK(all_ignored.item() == 0.f);
+  all_ignored.backward();
+  CHECK((x32.grad().data() == Tensor<float>{{{0, 0}, {0, 0}}}));
+  REQUIRE_THROWS_WITH(softmax_cross_entropy(x32, IndexTensor{{0, 2}}),
+                      Catch::Matchers::Contains("label 2 at (0,1) is out of range for 2 classes"));
+  REQUIRE_THROWS_AS(softmax_cross_entropy(x32, IndexTensor{{0, 2}}), std::invalid_argument);
+  REQUIRE_THROWS_WITH(softmax_cross_entropy(x32, IndexTensor{0, 1}),
+                      Catch::Matchers::Contains("labels (2) must be the logits' shape (1,2,2) without"));
+}

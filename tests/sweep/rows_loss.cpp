@@ -74,6 +74,18 @@ std::vector<Row> loss_rows() {
                   [](const Vs& v) { return softmax_cross_entropy(v[0], v[1]); },
                   -2.0,
                   2.0});
+  // Sequences: (N,T,V) logits with (N,T) integer ids, padding positions ignored (no loss, no
+  // gradient), the mean over kept positions only.
+  rows.push_back({"softmax_cross_entropy (2,3,4) ids (2,3) 2 ignored",
+                  {{2, 3, 4}},
+                  [](const Vs& v) { return softmax_cross_entropy(v[0], IndexTensor{{3, 0, -100}, {1, -100, 2}}); },
+                  -2.0,
+                  2.0});
+  rows.push_back({"softmax_cross_entropy (3,5) ids (3) ignore_index 4",
+                  {{3, 5}},
+                  [](const Vs& v) { return softmax_cross_entropy(v[0], IndexTensor{4, 1, 0}, 4); },
+                  -2.0,
+                  2.0});
   return rows;
 }
 

@@ -38,5 +38,9 @@ std::vector<Row> softmax_rows();      ///< rows_softmax.cpp
 std::vector<Row> loss_rows();         ///< rows_loss.cpp
 std::vector<Row> conv_rows();         ///< rows_conv.cpp: conv2d, pooling, im2col
 std::vector<Row> norm_rows();         ///< rows_norm.cpp: batch norm, dropout (fixed mask)
+std::vector<Row> split_rows();        ///< rows_split.cpp: split/chunk, unbind/stack, select (multi-output ops)
+std::vector<Row> index_rows();        ///< rows_index.cpp: index_select / index_add with integer indices
+std::vector<Row> compare_rows();      ///< rows_compare.cpp: where, maximum, minimum
+std::vector<Row> recurrent_rows();    ///< rows_recurrent.cpp: affine2, fused LSTM/GRU gates and their backwards
 
 }  // namespace sweep

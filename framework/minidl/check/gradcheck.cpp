@@ -15,6 +15,7 @@
 #include "minidl/core/random.hpp"
 #include "minidl/ops/arithmetic.hpp"
 #include "minidl/ops/broadcasting.hpp"
+#include "minidl/ops/shape.hpp"
 
 namespace minidl {
 namespace {
@@ -129,6 +130,17 @@ std::string what_of(std::exception_ptr e) {
 }
 
 }  // namespace
+
+GradcheckFn joined_outputs(GradcheckMultiFn f) {
+  return [f = std::move(f)](const Vs& xs) -> V {
+    Vs flat;
+    for (const V& out : f(xs)) {
+      if (out.defined()) flat.push_back(reshape(out, Shape{out.size()}));
+    }
+    if (flat.empty()) throw std::runtime_error("joined_outputs: f returned no defined output");
+    return flat.size() == 1 ? flat[0] : concat(flat, 0);
+  };
+}
 
 double GradcheckReport::max_rel_error() const {
   double m = 0;

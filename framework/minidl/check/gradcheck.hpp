@@ -15,6 +15,15 @@ namespace minidl {
 /// The function under test: maps the inputs to one output (any shape).
 using GradcheckFn = std::function<Variable<double>(const std::vector<Variable<double>>&)>;
 
+/// A function with several outputs (a multi-output op such as split, or a recurrent cell's (h, c)).
+using GradcheckMultiFn = std::function<std::vector<Variable<double>>(const std::vector<Variable<double>>&)>;
+
+/// Turns a multi-output function into one gradcheck and gradgradcheck accept: its outputs,
+/// flattened and concatenated in order into one 1-D output. Undefined outputs are skipped. Every
+/// output then gets its own projection weights, so an error in the gradient reaching any one
+/// output is caught.
+GradcheckFn joined_outputs(GradcheckMultiFn f);
+
 /// Tolerances and switches for gradcheck. An element passes when
 /// |analytic - numeric| <= atol + rtol * |numeric|.
 struct GradcheckOptions {

@@ -59,15 +59,26 @@ std::vector<Variable<T>> run_backward(const std::vector<Variable<T>>& outputs, c
     ~BackwardDepth() { --detail::t_backward_depth; }
   } depth;
 
-  std::unordered_map<Node<T>*, Variable<T>> pending;
+  // A node's gradient so far. `owned` marks a buffer this pass allocated and nothing else refers
+  // to, which later contributions may be added into in place.
+  struct Pending {
+    Variable<T> grad;
+    bool owned = false;
+  };
+  std::unordered_map<Node<T>*, Pending> pending;
   std::priority_queue<NodePtr<T>, std::vector<NodePtr<T>>, LaterFirst<T>> queue;
   auto push = [&](const Variable<T>& v, const Variable<T>& g) {
     auto it = pending.find(v.node().get());
     if (it == pending.end()) {
-      pending.emplace(v.node().get(), g);
+      pending.emplace(v.node().get(), Pending{g, false});
       queue.push(v.node());
+    } else if (it->second.owned) {
+      // Without create_graph nothing records the sum, so a weight used at 35 time steps costs one
+      // buffer, not 34. Never in place into a gradient we did not allocate: it may be shared.
+      xt::noalias(it->second.grad.data()) += g.data();
     } else {
-      it->second = accumulate(it->second, g);
+      it->second.grad = accumulate(it->second.grad, g);
+      it->second.owned = !create_graph;
     }
   };
 
@@ -92,19 +103,27 @@ std::vector<Variable<T>> run_backward(const std::vector<Variable<T>>& outputs, c
     for (std::size_t i = 0; i < targets->size(); ++i) target_index.emplace((*targets)[i].node().get(), i);
   }
 
-  while (!queue.empty()) {
-    NodePtr<T> node = queue.top();
-    queue.pop();
-    auto it = pending.find(node.get());
-    Variable<T> gy = std::move(it->second);
-    pending.erase(it);
-
+  // Where a node's final gradient goes besides its inputs: the captured result (grad()), or .grad
+  // for leaves and retain_grad intermediates (backward()).
+  auto deliver = [&](Node<T>* node, const Variable<T>& gy) {
     if (targets) {
-      auto t = target_index.find(node.get());
+      auto t = target_index.find(node);
       if (t != target_index.end()) captured[t->second] = gy;
     } else if (!node->op || node->retain_grad) {
       node->grad = accumulate(Variable<T>(node->grad), gy).node();
     }
+  };
+
+  while (!queue.empty()) {
+    NodePtr<T> node = queue.top();
+    queue.pop();
+    auto it = pending.find(node.get());
+    // A sibling of a multi-output op whose gradient the group's backward already consumed.
+    if (it == pending.end()) continue;
+    Variable<T> gy = std::move(it->second.grad);
+    pending.erase(it);
+
+    deliver(node.get(), gy);
     if (!node->op) continue;  // a leaf: nothing further back
     if (node->graph_freed) {
       throw std::logic_error("backward: the graph through " + op_label(node->op) +
@@ -112,7 +131,30 @@ std::vector<Variable<T>> run_backward(const std::vector<Variable<T>>& outputs, c
                              "backward() to run backward twice");
     }
 
-    std::vector<Variable<T>> grads = node->backward(node->inputs, Variable<T>(node), gy);
+    std::vector<Variable<T>> grads;
+    std::vector<NodePtr<T>> siblings;  // a multi-output op's live outputs (freed together below)
+    if (node->group) {
+      // Every consumer of every sibling has a higher generation, so all their gradients are in
+      // `pending` now: take them all and run the shared backward once.
+      const std::size_t k = node->group->outputs.size();
+      std::vector<Variable<T>> outs(k), gys(k);
+      for (std::size_t j = 0; j < k; ++j) {
+        NodePtr<T> sib = node->group->outputs[j].lock();
+        if (!sib) continue;
+        outs[j] = Variable<T>(sib);
+        if (sib == node) {
+          gys[j] = gy;
+        } else if (auto p = pending.find(sib.get()); p != pending.end()) {
+          gys[j] = std::move(p->second.grad);
+          pending.erase(p);
+          deliver(sib.get(), gys[j]);
+        }
+        siblings.push_back(std::move(sib));
+      }
+      grads = node->group->backward(node->inputs, outs, gys);
+    } else {
+      grads = node->backward(node->inputs, Variable<T>(node), gy);
+    }
     if (detail::t_op_observer) detail::t_op_observer->on_backward(*node, gy, grads);
     if (grads.size() != node->inputs.size()) {
       throw std::logic_error("backward of " + op_label(node->op) + " returned " + std::to_string(grads.size()) +
@@ -132,6 +174,11 @@ std::vector<Variable<T>> run_backward(const std::vector<Variable<T>>& outputs, c
       node->inputs.clear();
       node->backward = nullptr;
       node->graph_freed = true;
+      if (node->group) node->group->backward = nullptr;
+      for (const NodePtr<T>& sib : siblings) {
+        sib->inputs.clear();
+        sib->graph_freed = true;
+      }
     }
   }
   return captured;

@@ -27,7 +27,9 @@ Variable<T> record(const char* op, Tensor<T> output, std::vector<Variable<T>> in
     node->op = op;
     node->requires_grad = true;
     std::uint64_t generation = 0;
-    for (const auto& in : inputs) generation = std::max(generation, in.generation());
+    for (const auto& in : inputs) {
+      if (in.defined()) generation = std::max(generation, in.generation());  // undefined: no input here
+    }
     node->generation = generation + 1;
     node->sequence = g_sequence.fetch_add(1, std::memory_order_relaxed);
     node->inputs = std::move(inputs);
@@ -36,10 +38,51 @@ Variable<T> record(const char* op, Tensor<T> output, std::vector<Variable<T>> in
   return Variable<T>(std::move(node));
 }
 
+template <typename T>
+std::vector<Variable<T>> record_multi(const char* op, std::vector<Tensor<T>> outputs, std::vector<Variable<T>> inputs,
+                                      MultiBackwardFn<T> backward) {
+  if (detail::t_op_observer) {
+    for (const auto& out : outputs) detail::t_op_observer->on_forward(op, out, inputs);
+  }
+  std::vector<Variable<T>> result;
+  result.reserve(outputs.size());
+  if (!will_record(inputs)) {
+    for (auto& out : outputs) result.emplace_back(std::move(out));
+    return result;
+  }
+  std::uint64_t generation = 0;
+  for (const auto& in : inputs) {
+    if (in.defined()) generation = std::max(generation, in.generation());  // undefined: no input here
+  }
+  // One sequence number for the group: siblings tie in the backward queue, and whichever is popped
+  // first runs the shared backward with every sibling's gradient.
+  const std::uint64_t sequence = g_sequence.fetch_add(1, std::memory_order_relaxed);
+  auto group = std::make_shared<OutputGroup<T>>();
+  group->backward = std::move(backward);
+  for (std::size_t k = 0; k < outputs.size(); ++k) {
+    auto node = std::make_shared<Node<T>>();
+    node->data = std::move(outputs[k]);
+    node->op = op;
+    node->requires_grad = true;
+    node->generation = generation + 1;
+    node->sequence = sequence;
+    node->inputs = inputs;  // shared handles: copying them copies no tensor
+    node->group = group;
+    node->output_index = k;
+    group->outputs.push_back(node);
+    result.emplace_back(std::move(node));
+  }
+  return result;
+}
+
 template bool will_record<float>(const std::vector<Variable<float>>&);
 template bool will_record<double>(const std::vector<Variable<double>>&);
 template Variable<float> record<float>(const char*, Tensor<float>, std::vector<Variable<float>>, BackwardFn<float>);
 template Variable<double> record<double>(const char*, Tensor<double>, std::vector<Variable<double>>,
                                          BackwardFn<double>);
+template std::vector<Variable<float>> record_multi<float>(const char*, std::vector<Tensor<float>>,
+                                                         std::vector<Variable<float>>, MultiBackwardFn<float>);
+template std::vector<Variable<double>> record_multi<double>(const char*, std::vector<Tensor<double>>,
+                                                           std::vector<Variable<double>>, MultiBackwardFn<double>);
 
 }  // namespace minidl

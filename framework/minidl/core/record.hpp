@@ -25,6 +25,15 @@ using Grads = std::vector<Variable<T>>;
 template <typename T>
 Variable<T> record(const char* op, Tensor<T> output, std::vector<Variable<T>> inputs, BackwardFn<T> backward);
 
+/// Like record, for an op with several outputs (split, unbind, a fused recurrent cell returning h
+/// and c): wraps each tensor of `outputs` in a Variable. When recorded, the k results share one
+/// node group whose `backward(inputs, outputs, grad_outputs)` the engine calls once per backward
+/// pass with one upstream gradient per output, undefined for an output that received none (it was
+/// not used on the path to what is differentiated). Each result reports `op` and `inputs`.
+template <typename T>
+std::vector<Variable<T>> record_multi(const char* op, std::vector<Tensor<T>> outputs, std::vector<Variable<T>> inputs,
+                                      MultiBackwardFn<T> backward);
+
 /// True if recording `inputs` would create a node (grad mode on and some input requires grad).
 /// Ops use it to skip work only the backward pass needs (masks, cached softmax, ...).
 template <typename T>

@@ -25,6 +25,7 @@ Node<T>::~Node() {
       n->inputs.clear();
       if (n->grad) pending.push_back(std::move(n->grad));
       n->backward = nullptr;  // captures may hold tensors only, but release them early anyway
+      n->group.reset();
     }
   }
 }

@@ -31,6 +31,25 @@ template <typename T>
 using BackwardFn = std::function<std::vector<Variable<T>>(
     const std::vector<Variable<T>>& inputs, const Variable<T>& output, const Variable<T>& grad_output)>;
 
+/// The backward function of an op with several outputs: given the op's inputs, its outputs and
+/// one upstream gradient per output, returns one gradient per input. An output whose gradient
+/// never arrived (it was unused, or its handle was dropped) gets an undefined grad_outputs entry;
+/// an output whose handle was dropped before backward() also gets an undefined outputs entry.
+/// At least one grad_outputs entry is always defined.
+template <typename T>
+using MultiBackwardFn = std::function<std::vector<Variable<T>>(const std::vector<Variable<T>>& inputs,
+                                                               const std::vector<Variable<T>>& outputs,
+                                                               const std::vector<Variable<T>>& grad_outputs)>;
+
+/// What the k outputs of one multi-output op share: the one backward function and (weak) handles to
+/// the outputs, so the engine can gather every output's gradient and call the backward once.
+/// The outputs own the group; the group does not own them, so there is no reference cycle.
+template <typename T>
+struct OutputGroup {
+  MultiBackwardFn<T> backward;                  ///< Called once per backward pass with k gradients.
+  std::vector<std::weak_ptr<Node<T>>> outputs;  ///< The op's outputs, in order.
+};
+
 /// Options for Variable::backward.
 struct BackwardOptions {
   /// Keep the graph so backward() can run through it again (otherwise it is freed as it is used).
@@ -52,7 +71,11 @@ struct Node {
   std::string name;                    ///< Optional user-facing name ("fc1.W").
   const char* op = nullptr;            ///< Op that produced this node; nullptr for a leaf.
   std::vector<Variable<T>> inputs;     ///< The op's inputs (owned).
-  BackwardFn<T> backward;              ///< The op's backward; empty for a leaf.
+  BackwardFn<T> backward;              ///< The op's backward; empty for a leaf and a multi-output op.
+  /// For an output of a multi-output op: the group it belongs to (its siblings and the shared
+  /// backward); `inputs` then holds the op's inputs, the same in every sibling. Null otherwise.
+  std::shared_ptr<OutputGroup<T>> group;
+  std::size_t output_index = 0;        ///< Position among the group's outputs.
   std::uint64_t generation = 0;        ///< 1 + max input generation: orders backward().
   std::uint64_t sequence = 0;          ///< Creation order: breaks generation ties deterministically.
 
@@ -122,7 +145,8 @@ class Variable {
 
   /// Op that produced this variable ("matmul"), or nullptr for a leaf.
   const char* op() const;
-  /// The op's inputs (empty for a leaf or once the graph is freed).
+  /// The op's inputs (empty for a leaf or once the graph is freed). Every output of a multi-output
+  /// op reports the op's inputs.
   const std::vector<Variable<T>>& inputs() const;
   /// True for user-created variables (not produced by a recorded op).
   bool is_leaf() const;

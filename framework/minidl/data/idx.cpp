@@ -1,5 +1,7 @@
 #include "minidl/data/idx.hpp"
 
+#include "minidl/io/atomic_file.hpp"
+
 #include <zlib.h>
 
 #include <algorithm>
@@ -8,7 +10,9 @@
 #include <cstring>
 #include <memory>
 #include <sstream>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 namespace minidl {
 
@@ -61,12 +65,25 @@ struct FileCloser {
 using FilePtr = std::unique_ptr<std::FILE, FileCloser>;
 
 FilePtr open_for_read(const std::string& path) {
+  // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever; it is
+  // refused below with the other non-files. Reads of a regular file ignore the flag.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) fail(path, std::string("cannot open: ") + std::strerror(errno));
   struct stat st {};
-  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
-    throw DataError("'" + path + "' is a directory, expected an IDX file");
+  const bool stat_ok = ::fstat(fd, &st) == 0;
+  if (!stat_ok || !S_ISREG(st.st_mode)) {
+    const int err = errno;
+    ::close(fd);
+    if (!stat_ok) fail(path, std::string("cannot open: ") + std::strerror(err));
+    if (S_ISDIR(st.st_mode)) throw DataError("'" + path + "' is a directory, expected an IDX file");
+    fail(path, "not a regular file (a FIFO, socket or device), expected an IDX file");
   }
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (!f) fail(path, std::string("cannot open: ") + std::strerror(errno));
+  std::FILE* f = ::fdopen(fd, "rb");
+  if (!f) {
+    const int err = errno;
+    ::close(fd);
+    fail(path, std::string("cannot open: ") + std::strerror(err));
+  }
   return FilePtr(f);
 }
 
@@ -189,14 +206,6 @@ class GzipSource : public ByteSource {
   bool eof_ = false;
   bool ended_ = false;
 };
-
-// Why a zlib gzFile operation failed: the OS reason when zlib reports a system error.
-std::string gz_reason(gzFile gz) {
-  int code = Z_OK;
-  const char* msg = gzerror(gz, &code);
-  if (code == Z_ERRNO) return std::strerror(errno);
-  return msg && *msg ? msg : "zlib error " + std::to_string(code);
-}
 
 std::uint32_t be32(const std::uint8_t* p) {
   return (std::uint32_t(p[0]) << 24) | (std::uint32_t(p[1]) << 16) | (std::uint32_t(p[2]) << 8) |
@@ -324,6 +333,30 @@ IdxArray read_idx_images(const std::string& path) { return read_idx(path, kIdxIm
 
 IdxArray read_idx_labels(const std::string& path) { return read_idx(path, kIdxLabelsMagic); }
 
+namespace {
+// `bytes` as one gzip member (deflate level 9), compressed in memory so the file can be written
+// atomically in one piece.
+std::string gzip_compress(const std::vector<std::uint8_t>& bytes, const std::string& path) {
+  if (bytes.size() > 0xFFFFFFFFu) fail(path, "cannot write: more than 4 GiB to gzip in one piece");
+  z_stream z{};
+  // windowBits 15 + 16: a gzip header and trailer around the deflate stream.
+  if (deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+    fail(path, "cannot write: zlib could not start compressing");
+  }
+  std::string out(deflateBound(&z, static_cast<uLong>(bytes.size())), '\0');
+  z.next_in = const_cast<Bytef*>(bytes.data());
+  z.avail_in = static_cast<uInt>(bytes.size());
+  z.next_out = reinterpret_cast<Bytef*>(&out[0]);
+  z.avail_out = static_cast<uInt>(out.size());
+  const int rc = deflate(&z, Z_FINISH);
+  const std::size_t produced = z.total_out;
+  deflateEnd(&z);
+  if (rc != Z_STREAM_END) fail(path, "cannot write: zlib compression failed (" + std::to_string(rc) + ")");
+  out.resize(produced);
+  return out;
+}
+}  // namespace
+
 void write_idx(const std::string& path, const IdxArray& array, bool gzip) {
   if (array.dims.empty() || array.dims.size() > 255) {
     fail(path, "cannot write: an IDX array needs 1 to 255 dimensions, got " +
@@ -344,32 +377,17 @@ void write_idx(const std::string& path, const IdxArray& array, bool gzip) {
   }
   bytes.insert(bytes.end(), array.data.begin(), array.data.end());
 
+  std::string out;
   if (gzip) {
-    gzFile gz = gzopen(path.c_str(), "wb9");
-    if (!gz) fail(path, std::string("cannot open for writing: ") + std::strerror(errno));
-    std::size_t done = 0;
-    while (done < bytes.size()) {
-      const unsigned n = static_cast<unsigned>(std::min<std::size_t>(bytes.size() - done, 1u << 30));
-      if (gzwrite(gz, bytes.data() + done, n) != static_cast<int>(n)) {
-        const std::string why = gz_reason(gz);
-        gzclose(gz);
-        fail(path, "gzip write failed: " + why);
-      }
-      done += n;
-    }
-    const int closed = gzclose(gz);  // Z_ERRNO: the OS refused the final write or close
-    if (closed != Z_OK) {
-      fail(path, std::string("gzip write failed on close: ") +
-                     (closed == Z_ERRNO ? std::strerror(errno) : "zlib error " + std::to_string(closed)));
-    }
-    return;
+    out = gzip_compress(bytes, path);
+  } else {
+    out.assign(bytes.begin(), bytes.end());
   }
-  FilePtr f(std::fopen(path.c_str(), "wb"));
-  if (!f) fail(path, std::string("cannot open for writing: ") + std::strerror(errno));
-  if (std::fwrite(bytes.data(), 1, bytes.size(), f.get()) != bytes.size()) {
-    fail(path, std::string("write failed: ") + std::strerror(errno));
+  try {
+    write_file_atomically(path, out);
+  } catch (const FileError& e) {
+    throw DataError(std::string("IDX file: ") + e.what());
   }
-  if (std::fclose(f.release()) != 0) fail(path, std::string("write failed on close: ") + std::strerror(errno));
 }
 
 }  // namespace minidl

@@ -58,7 +58,9 @@ IdxArray read_idx_images(const std::string& path);
 IdxArray read_idx_labels(const std::string& path);
 
 /// Writes `array` as an unsigned-byte IDX file, gzip-compressed if `gzip` (for saving subsets and
-/// for tests). Throws DataError if the file cannot be written or dims/data disagree.
+/// for tests). The file is replaced atomically (write_file_atomically): a crash leaves the old file
+/// or the whole new one. Throws DataError if the file cannot be written (with the OS reason) or
+/// dims/data disagree.
 void write_idx(const std::string& path, const IdxArray& array, bool gzip = false);
 
 }  // namespace minidl

@@ -76,11 +76,16 @@ void write_file_atomically(const std::string& path, const std::string& bytes) {
 }
 
 std::string read_whole_file(const std::string& path) {
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a writer forever; it is
+  // refused below with the other non-files. Reads of a regular file ignore the flag.
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) throw FileError("cannot open '" + path + "': " + os_reason());
   struct stat st {};
-  if (::fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
-    const std::string why = S_ISDIR(st.st_mode) ? std::string("it is a folder") : os_reason();
+  const bool stat_ok = ::fstat(fd, &st) == 0;
+  if (!stat_ok || !S_ISREG(st.st_mode)) {
+    const std::string why = !stat_ok ? os_reason()
+                            : S_ISDIR(st.st_mode) ? std::string("it is a folder")
+                                                  : std::string("it is not a regular file (a FIFO, socket or device)");
     ::close(fd);
     throw FileError("cannot read '" + path + "': " + why);
   }

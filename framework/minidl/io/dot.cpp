@@ -44,6 +44,7 @@ std::string to_dot(const Variable<T>& output) {
   };
   id_of(output);
   std::ostringstream edges;
+  std::unordered_map<const void*, std::size_t> group_ids;  // multi-output op -> id of its box
   while (!queue.empty()) {
     const Variable<T> v = queue.front();
     queue.pop_front();
@@ -57,15 +58,29 @@ std::string to_dot(const Variable<T>& output) {
     s << "];\n";
 
     if (!v.op()) continue;
+    // A multi-output op is one box with an edge to each of its outputs (all live ones are drawn,
+    // labelled with their position); the box and its input edges are drawn once.
+    const auto& group = v.node()->group;
+    std::string fid = "f" + std::to_string(id);
+    if (group) {
+      auto [git, first_seen] = group_ids.emplace(group.get(), id);
+      fid = "f" + std::to_string(git->second);
+      edges << "  " << fid << " -> v" << id << " [label=\"" << v.node()->output_index << "\"];\n";
+      if (!first_seen) continue;
+      for (const auto& weak : group->outputs) {
+        if (auto sibling = weak.lock()) id_of(Variable<T>(sibling));
+      }
+    } else {
+      edges << "  " << fid << " -> v" << id << ";\n";
+    }
     // A freed op (backward ran without retain_graph) no longer knows its inputs: say so.
     const bool freed = v.node()->graph_freed;
-    s << "  f" << id << " [shape=box, style=" << (freed ? "\"filled,dashed\"" : "filled")
+    s << "  " << fid << " [shape=box, style=" << (freed ? "\"filled,dashed\"" : "filled")
       << ", fillcolor=\"#b8d8f0\", label=" << quoted(freed ? std::string(v.op()) + "\n(graph freed)" : v.op())
       << "];\n";
-    edges << "  f" << id << " -> v" << id << ";\n";
     for (const auto& in : v.inputs()) {
       if (!in.defined()) continue;
-      edges << "  v" << id_of(in) << " -> f" << id << ";\n";
+      edges << "  v" << id_of(in) << " -> " << fid << ";\n";
     }
   }
   s << edges.str() << "}\n";

@@ -10,7 +10,8 @@ namespace minidl {
 
 /// The graph that produced `output` as a DOT digraph. Variables are ellipses labelled
 /// "name\n(shape) dtype" (leaves that require grad are filled), ops are boxes labelled with the op
-/// name; edges run input -> op -> result. Node ids (v0, f0, ...) are assigned in breadth-first order
+/// name; edges run input -> op -> result. A multi-output op is one box with an edge, labelled with
+/// the output's position, to each of its live outputs. Node ids (v0, f0, ...) are assigned in breadth-first order
 /// from the output, so the same graph always gives the same text. Export before backward() (or
 /// backward with retain_graph): backward frees the graph, leaving only the output and its op,
 /// marked "(graph freed)".

@@ -7,6 +7,7 @@
 #include <xtensor/xnoalias.hpp>
 #include <xtensor/xoperation.hpp>
 
+#include "minidl/core/kernels.hpp"
 #include "minidl/core/record.hpp"
 #include "minidl/ops/arithmetic.hpp"
 
@@ -54,8 +55,8 @@ Variable<T> sqrt_backward(const Variable<T>& gy, const Variable<T>& y) {
 // gx = gy·(1 − y²), y = tanh x.  d/dgy: the same op on G;  d/dy: −2·G·gy·y.
 template <typename T>
 Variable<T> tanh_backward(const Variable<T>& gy, const Variable<T>& y) {
-  const Tensor<T>& yv = y.data();
-  Tensor<T> gx = const_tensor(yv, gy.data() * (T(1) - yv * yv));
+  Tensor<T> gx;
+  kernels::tanh_backward(gy.data(), y.data(), gx);
   return record<T>("tanh_backward", std::move(gx), {gy, y},
                    [](const Inputs<T>& in, const Variable<T>&, const Variable<T>& G) {
                      return Grads<T>{tanh_backward(G, in[1]), mul_scalar(mul(mul(G, in[0]), in[1]), -2.0)};
@@ -65,8 +66,8 @@ Variable<T> tanh_backward(const Variable<T>& gy, const Variable<T>& y) {
 // gx = gy·y·(1 − y), y = σ(x).  d/dgy: the same op on G;  d/dy: G·gy·(1 − 2y).
 template <typename T>
 Variable<T> sigmoid_backward(const Variable<T>& gy, const Variable<T>& y) {
-  const Tensor<T>& yv = y.data();
-  Tensor<T> gx = const_tensor(yv, gy.data() * yv * (T(1) - yv));
+  Tensor<T> gx;
+  kernels::sigmoid_backward(gy.data(), y.data(), gx);
   return record<T>("sigmoid_backward", std::move(gx), {gy, y},
                    [](const Inputs<T>& in, const Variable<T>&, const Variable<T>& G) {
                      const Variable<T> one_minus_2y = rsub_scalar(mul_scalar(in[1], 2.0), 1.0);
@@ -160,11 +161,8 @@ Variable<T> tanh(const Variable<T>& x) {
 
 template <typename T>
 Variable<T> sigmoid(const Variable<T>& x) {
-  const Tensor<T>& xv = x.data();
-  // e = e^(-|x|) is in (0, 1], so neither branch can overflow; the division picks σ(x) for x >= 0
-  // and e^x / (1 + e^x) = σ(x) for x < 0, keeping relative accuracy far into both tails.
-  Tensor<T> y = eval_unary(xv, [](const auto& v) { return xt::exp(-xt::abs(v)); });
-  xt::noalias(y) = xt::where(xv >= T(0), T(1), y) / (T(1) + y);  // elementwise, same index: safe in place
+  Tensor<T> y;
+  kernels::sigmoid(x.data(), y);  // stable in both tails
   return record<T>("sigmoid", std::move(y), {x}, [](const Inputs<T>&, const Variable<T>& out, const Variable<T>& gy) {
     return Grads<T>{sigmoid_backward(gy, out)};
   });

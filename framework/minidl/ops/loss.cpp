@@ -1,5 +1,6 @@
 #include "minidl/ops/loss.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <stdexcept>
@@ -266,6 +267,56 @@ Variable<T> softmax_cross_entropy(const Variable<T>& logits, const std::vector<s
 }
 
 template <typename T>
+Variable<T> softmax_cross_entropy(const Variable<T>& logits, const IndexTensor& labels, Index ignore_index) {
+  const char* op = "softmax_cross_entropy";
+  const Shape xs = logits.shape();
+  const Shape ls = to_shape(labels.shape());
+  if (xs.empty() || ls.size() + 1 != xs.size() || !std::equal(ls.begin(), ls.end(), xs.begin())) {
+    throw std::invalid_argument(std::string(op) + ": labels " + shape_str(ls) + " must be the logits' shape " +
+                                shape_str(xs) + " without its last (class) axis");
+  }
+  const std::size_t c = xs.back(), rows = labels.size();
+  const Index* pl = labels.data();
+  std::size_t kept = 0;
+  for (std::size_t i = 0; i < rows; ++i) {
+    if (pl[i] == ignore_index) continue;
+    if (pl[i] < 0 || static_cast<std::size_t>(pl[i]) >= c) {
+      throw std::invalid_argument(std::string(op) + ": label " + std::to_string(pl[i]) + " at " +
+                                  detail::flat_index_str(i, ls) + " is out of range for " + std::to_string(c) +
+                                  " classes and is not ignore_index " + std::to_string(ignore_index) + " (logits " +
+                                  shape_str(xs) + ")");
+    }
+    ++kept;
+  }
+  std::shared_ptr<Tensor<T>> probs;
+  if (will_record<T>({logits})) probs = std::make_shared<Tensor<T>>();
+  const Tensor<T> logp = log_softmax_tensor(logits.data(), -1, op, probs.get());
+  const T* lp = logp.data();
+  double acc = 0;
+  for (std::size_t i = 0; i < rows; ++i) {
+    if (pl[i] != ignore_index) acc -= double(lp[i * c + static_cast<std::size_t>(pl[i])]);
+  }
+  // Nothing kept: loss 0 and, through inv_n = 0, a zero gradient.
+  const double inv_n = kept ? 1.0 / double(kept) : 0.0;
+  const double loss = acc * inv_n;
+  check_loss<T>(op, loss, {{"logits contain", &logits.data()}});
+  std::shared_ptr<const Tensor<T>> cached = std::move(probs);
+  auto shared_labels = std::make_shared<const IndexTensor>(labels);
+  return record<T>(op, full_tensor<T>({}, static_cast<T>(loss)), {logits},
+                   [cached, shared_labels, ignore_index, inv_n, c](const Inputs<T>& in, const Variable<T>&,
+                                                                    const Variable<T>& gy) {
+                     // One-hot rows for kept positions, zero rows for ignored ones: the shared
+                     // backward's (p·Σt − t) is then exactly zero there.
+                     Tensor<T> t = zeros_tensor<T>(in[0].shape());
+                     const Index* l = shared_labels->data();
+                     for (std::size_t i = 0; i < shared_labels->size(); ++i) {
+                       if (l[i] != ignore_index) t.data()[i * c + static_cast<std::size_t>(l[i])] = T(1);
+                     }
+                     return Grads<T>{softmax_cross_entropy_backward(gy, in[0], Variable<T>(std::move(t)), cached, inv_n)};
+                   });
+}
+
+template <typename T>
 Variable<T> softmax_cross_entropy(const Variable<T>& logits, const Variable<T>& t) {
   const char* op = "softmax_cross_entropy";
   const Shape xs = logits.shape();
@@ -300,7 +351,8 @@ Variable<T> softmax_cross_entropy(const Variable<T>& logits, const Variable<T>& 
   template Variable<T> cross_entropy_error<T>(const Variable<T>&, const Variable<T>&);                \
   template Variable<T> cross_entropy_error<T>(const Variable<T>&, const std::vector<std::size_t>&);   \
   template Variable<T> softmax_cross_entropy<T>(const Variable<T>&, const std::vector<std::size_t>&); \
-  template Variable<T> softmax_cross_entropy<T>(const Variable<T>&, const Variable<T>&);
+  template Variable<T> softmax_cross_entropy<T>(const Variable<T>&, const Variable<T>&);                \
+  template Variable<T> softmax_cross_entropy<T>(const Variable<T>&, const IndexTensor&, Index);
 
 MINIDL_INSTANTIATE(float)
 MINIDL_INSTANTIATE(double)

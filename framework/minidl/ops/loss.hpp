@@ -12,8 +12,10 @@
 // a single isfinite test on the result, so the check costs nothing on the normal path.
 
 #include <cstddef>
+#include <initializer_list>
 #include <vector>
 
+#include "minidl/core/index.hpp"
 #include "minidl/core/variable.hpp"
 
 namespace minidl {
@@ -54,6 +56,30 @@ Variable<T> cross_entropy_error(const Variable<T>& y, const std::vector<std::siz
 /// std::domain_error when the loss is NaN/inf.
 template <typename T>
 Variable<T> softmax_cross_entropy(const Variable<T>& logits, const std::vector<std::size_t>& labels);
+
+/// Brace-list labels, softmax_cross_entropy(y, {0, 2, 1}): the std::vector<std::size_t> form above.
+/// (A brace list of integers would otherwise convert to either label type, an ambiguous call.)
+template <typename T>
+Variable<T> softmax_cross_entropy(const Variable<T>& logits, std::initializer_list<std::size_t> labels) {
+  return softmax_cross_entropy(logits, std::vector<std::size_t>(labels));
+}
+
+/// The label value softmax_cross_entropy skips by default (as PyTorch's ignore_index).
+constexpr Index kIgnoreIndex = -100;
+
+/// softmax_cross_entropy over sequences (or any batch shape) with integer labels: logits (..., V)
+/// and labels of the logits' shape without the last axis, e.g. a language model's (N,T,V) scores
+/// for (N,T) next-token ids:
+///   E = (1/M) Σ_{p : labels[p] ≠ ignore_index} (lse_p − x[p, labels[p]]),  M = number of kept positions,
+/// with the same max-subtracted log-sum-exp per position as the (N,C) form. Positions labelled
+/// ignore_index (padding) add neither loss nor gradient; when every position is ignored the loss
+/// is 0 and the gradient zero (never 0/0).
+/// Backward: gx = (softmax(x) − onehot(labels)) / M · gy on kept positions, 0 on ignored ones; the
+/// same recorded backward op as the (N,C) form, so it is differentiable again.
+/// Throws std::invalid_argument naming the shapes when labels do not match the logits, or naming
+/// the label and its position when it is neither ignore_index nor in [0, V).
+template <typename T>
+Variable<T> softmax_cross_entropy(const Variable<T>& logits, const IndexTensor& labels, Index ignore_index = kIgnoreIndex);
 
 /// softmax_cross_entropy with target distributions t of the logits' shape (one-hot or soft):
 ///   E = −(1/N) Σ_{i,k} t_ik · log_softmax(x)_ik.
