@@ -1,14 +1,20 @@
 // minidl_bench: the speed and memory figures of docs/performance.md.
 //
-//   build/minidl_bench                       # all workloads, 1 OpenBLAS thread
+//   build/minidl_bench                       # all workloads, 1 thread
 //   build/minidl_bench --workloads W1,W2 --threads 2 --repeats 7
+//   build/minidl_bench --workloads W1,W3 --threads 1,2      # each workload at 1 then 2 threads, back to back
+//   build/minidl_bench --workloads W1,W3 --threads 1,0 --contended   # 0 = the programs' default choice,
+//                                                                    # with one core kept busy
 //   build/minidl_bench --quick               # a fast smoke run (fewer steps and repeats)
 //   build/minidl_bench --workloads W4 --w4-full   # also time the book's full-forward numerical gradient
 //
 // Prints one JSON line per workload as it finishes, then a table. Run from the repository root (or
 // pass --data) so that data/mnist is found.
 
+#include <signal.h>
 #include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstdio>
@@ -19,6 +25,9 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <thread>
+#include <chrono>
+#include <stdexcept>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -46,7 +55,8 @@ using namespace minidl;
 namespace {
 
 struct Config {
-  int threads = 1;
+  std::string threads = "1";  // comma-separated thread counts, each run back to back; 0 = automatic
+  bool contended = false;     // keep one core busy with a spinning child process
   std::size_t repeats = 5;
   std::string workloads = "W1,W2,W3,W4";
   std::string data_dir = "data/mnist";
@@ -70,6 +80,7 @@ struct Result {
   bench::Stats backprop;        // W4 only: the backprop gradient
   bench::Stats full_forward;    // W4 with --w4-full: the book's full-forward numerical gradient
   double max_diff_full = -1;    // W4 with --w4-full: max |incremental − full-forward|
+  std::string threads_label;    // "t1", "t2", "auto:1": the thread setting of the run
 };
 
 long minor_page_faults() {
@@ -91,9 +102,30 @@ std::string stats_json(const bench::Stats& s, double scale) {
   return o.str();
 }
 
-void print_json(const Result& r, int threads) {
+/// How a run's threads were chosen, for the JSON lines and the table.
+struct RunSetup {
+  int threads = 1;         // threads in use
+  bool automatic = false;  // the programs' default choice (--threads 0)
+  bool contended = false;  // one core kept busy by the benchmark
+};
+
+// JSON string escaping for the few free-text fields.
+std::string json_string(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "\"";
+}
+
+void print_json(const Result& r, const RunSetup& setup) {
   std::ostringstream o;
-  o << std::setprecision(6) << "{\"workload\":\"" << r.name << "\",\"what\":\"" << r.what << "\",\"threads\":" << threads
+  o << std::setprecision(6) << "{\"workload\":\"" << r.name << "\",\"what\":\"" << r.what << "\",\"threads\":" << setup.threads
+    << ",\"threads_automatic\":" << (setup.automatic ? "true" : "false")
+    << ",\"contended\":" << (setup.contended ? "true" : "false")
+    << ",\"blas_kernel\":" << json_string(blas::kernel().name)
+    << ",\"blas_kernel_reason\":" << json_string(blas::kernel().reason)
     << ",\"dtype\":\"" << r.dtype << "\",\"batch\":" << r.batch;
   if (r.name == "W4") {
     o << ",\"numerical_s\":" << stats_json(r.step, 1) << ",\"backprop_ms\":" << stats_json(r.backprop, 1e3)
@@ -251,14 +283,15 @@ std::string fmt(double v, int prec = 3) {
   return o.str();
 }
 
-void print_table(const std::vector<Result>& results, int threads) {
+void print_table(const std::vector<Result>& results) {
   std::cout << "\n"
-            << std::left << std::setw(4) << "" << std::setw(46) << "workload" << std::right << std::setw(22)
+            << std::left << std::setw(4) << "" << std::setw(8) << "threads" << std::setw(46) << "workload" << std::right << std::setw(22)
             << "step ms med [min,max]" << std::setw(11) << "GEMM ms" << std::setw(9) << "ratio" << std::setw(11)
             << "allocs/st" << std::setw(11) << "KiB/st" << std::setw(10) << ">=4KiB" << std::setw(14) << "tensors/st"
             << std::setw(12) << "sys tensors" << std::setw(9) << "faults" << "\n";
   for (const Result& r : results) {
-    std::cout << std::left << std::setw(4) << r.name << std::setw(46) << (r.what + ", b" + std::to_string(r.batch));
+    std::cout << std::left << std::setw(4) << r.name << std::setw(8) << r.threads_label << std::setw(46)
+              << (r.what + ", b" + std::to_string(r.batch));
     if (r.name == "W4") {
       std::cout << "\n    numerical " << fmt(r.step.median, 2) << " s [" << fmt(r.step.min, 2) << ", "
                 << fmt(r.step.max, 2) << "], backprop " << fmt(r.backprop.median * 1e3) << " ms ["
@@ -279,14 +312,60 @@ void print_table(const std::vector<Result>& results, int threads) {
               << fmt(r.page_faults_per_step, 1) << "\n";
     if (r.peak_rss_mib > 0) std::cout << "    peak RSS after " << r.name << ": " << fmt(r.peak_rss_mib, 1) << " MiB\n";
   }
-  std::cout << "(" << threads << " OpenBLAS thread(s); ratio = step median / GEMM-only median; allocs/st and KiB/st:\n"
+  std::cout << "(threads: tN = N threads as given, auto:N = the programs' default choice, N; ratio = step median / GEMM-only median; allocs/st and KiB/st:\n"
             << " every malloc/calloc/realloc/memalign/posix_memalign/aligned_alloc call of a step; >=4KiB: those of at\n"
             << " least 4 KiB; tensors/st: tensor buffers a step takes from the buffer cache; sys tensors: how many of\n"
             << " those the cache had to get from the system allocator; faults: minor page faults per step)\n";
 }
 
+// A child process spinning on one core until killed: the "one core busy" of --contended. A
+// process, not a thread, so that blas::idle_cores() counts it as competition.
+class BusyCore {
+ public:
+  BusyCore() {
+    pid_ = fork();
+    if (pid_ == 0) {
+      volatile unsigned long long n = 0;
+      for (;;) n = n + 1;
+    }
+    if (pid_ < 0) throw std::runtime_error("--contended: fork failed");
+    // Let it be counted by the idle-core sample of the automatic thread choice.
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  ~BusyCore() {
+    kill(pid_, SIGKILL);
+    waitpid(pid_, nullptr, 0);
+  }
+  BusyCore(const BusyCore&) = delete;
+  BusyCore& operator=(const BusyCore&) = delete;
+
+ private:
+  pid_t pid_ = -1;
+};
+
+std::vector<int> parse_thread_list(const std::string& text) {
+  std::vector<int> out;
+  std::stringstream ss(text);
+  for (std::string t; std::getline(ss, t, ',');) {
+    std::size_t used = 0;
+    int n = -1;
+    try {
+      n = std::stoi(t, &used);
+    } catch (const std::exception&) {
+      used = 0;
+    }
+    if (used != t.size() || n < 0 || n > 64)
+      throw std::invalid_argument("--threads: '" + t + "' is not a thread count in [0, 64] (0 = automatic)");
+    out.push_back(n);
+  }
+  if (out.empty()) throw std::invalid_argument("--threads: no thread count given");
+  return out;
+}
+
 int run(const Config& cfg) {
-  blas::set_threads(cfg.threads);
+  const std::vector<int> thread_list = parse_thread_list(cfg.threads);
+  std::unique_ptr<BusyCore> busy;
+  if (cfg.contended) busy = std::make_unique<BusyCore>();
   std::set<std::string> wanted;
   {
     std::stringstream ss(cfg.workloads);
@@ -299,9 +378,10 @@ int run(const Config& cfg) {
   const std::size_t reps = cfg.quick ? std::min<std::size_t>(cfg.repeats, 3) : cfg.repeats;
   double load[3] = {0, 0, 0};
   getloadavg(load, 3);
-  std::cout << "minidl_bench: " << blas::config() << "\n"
-            << "  OpenBLAS threads " << blas::threads() << ", repeats "
-            << reps << (cfg.quick ? " (quick)" : "")
+  const std::string kernel = blas::kernel().label();  // loads OpenBLAS (may throw: nothing printed yet)
+  std::cout << "minidl_bench: OpenBLAS kernel " << kernel << "; " << blas::config() << "\n"
+            << "  threads " << cfg.threads << (cfg.contended ? " with one core kept busy (--contended)" : "")
+            << ", repeats " << reps << (cfg.quick ? " (quick)" : "")
             << ", load average " << fmt(load[0], 2) << " " << fmt(load[1], 2) << " " << fmt(load[2], 2) << "\n";
   {  // Show that the counter sees both routes into the heap.
     const bench::AllocCount c0 = bench::alloc_count();
@@ -322,26 +402,40 @@ int run(const Config& cfg) {
     return 2;
   }
 
+  // Each workload runs at every thread count in turn, back to back, so their ratios share the
+  // machine's state.
   std::vector<Result> results;
-  if (wanted.count("W1")) {
-    // One run = one epoch of 600 steps (quick: 100 steps).
-    results.push_back(run_mlp("W1", mnist, {784, 100, 10}, 100, cfg.quick ? 100 : 0, 50, reps));
-    results.back().peak_rss_mib = peak_rss_mib();
-    print_json(results.back(), cfg.threads);
+  auto at_each_thread_count = [&](const std::string& name, auto&& run_workload) {
+    if (!wanted.count(name)) return;
+    for (int requested : thread_list) {
+      const blas::ThreadChoice choice = blas::apply_threads(requested);
+      const RunSetup setup{choice.threads, choice.automatic, cfg.contended};
+      results.push_back(run_workload());
+      results.back().threads_label = (choice.automatic ? "auto:" : "t") + std::to_string(choice.threads);
+      print_json(results.back(), setup);
+    }
+  };
+  // One run = one epoch of 600 steps (quick: 100 steps).
+  at_each_thread_count("W1", [&] {
+    Result r = run_mlp("W1", mnist, {784, 100, 10}, 100, cfg.quick ? 100 : 0, 50, reps);
+    r.peak_rss_mib = peak_rss_mib();
+    return r;
+  });
+  at_each_thread_count("W2", [&] { return run_mlp("W2", mnist, {784, 512, 512, 10}, 128, cfg.quick ? 30 : 100, 20, reps); });
+  at_each_thread_count("W3", [&] { return run_conv(mnist, cfg.quick ? 5 : 20, 5, reps); });
+  at_each_thread_count("W4", [&] {
+    return run_gradients(mnist, cfg.quick ? 1 : std::min<std::size_t>(reps, 3), cfg.w4_full);
+  });
+  print_table(results);
+  // Step-time ratios against the first thread setting, per workload (W1-W3).
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      if (results[j].name != results[i].name || results[i].name == "W4") continue;
+      std::cout << results[i].name << " step " << results[i].threads_label << " / " << results[j].threads_label << ": "
+                << fmt(results[i].step.median / results[j].step.median, 3) << "\n";
+      break;
+    }
   }
-  if (wanted.count("W2")) {
-    results.push_back(run_mlp("W2", mnist, {784, 512, 512, 10}, 128, cfg.quick ? 30 : 100, 20, reps));
-    print_json(results.back(), cfg.threads);
-  }
-  if (wanted.count("W3")) {
-    results.push_back(run_conv(mnist, cfg.quick ? 5 : 20, 5, reps));
-    print_json(results.back(), cfg.threads);
-  }
-  if (wanted.count("W4")) {
-    results.push_back(run_gradients(mnist, cfg.quick ? 1 : std::min<std::size_t>(reps, 3), cfg.w4_full));
-    print_json(results.back(), cfg.threads);
-  }
-  print_table(results, cfg.threads);
   std::cout << "final peak RSS " << fmt(peak_rss_mib(), 1) << " MiB\n";
   return 0;
 }
@@ -352,7 +446,11 @@ int main(int argc, char** argv) {
   Config cfg;
   CLI::App app{"minidl benchmarks: training-step time vs GEMM-only time, gradients, memory, allocations"};
   app.set_version_flag("--version", minidl::version_banner("minidl_bench"));
-  app.add_option("--threads", cfg.threads, "OpenBLAS threads")->capture_default_str()->check(CLI::Range(1, 64));
+  app.add_option("--threads", cfg.threads,
+                 "thread counts, comma-separated (e.g. 1,2): each workload runs at each, back to back; 0 = the "
+                 "programs' default choice (one thread per idle core)")
+      ->capture_default_str();
+  app.add_flag("--contended", cfg.contended, "keep one core busy (a spinning child process) during the whole run");
   app.add_option("--repeats", cfg.repeats, "timed runs per workload (after warm-up)")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);

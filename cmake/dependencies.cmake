@@ -31,6 +31,7 @@ set(_minidl_blas_is_openblas FALSE)
 foreach(lib IN LISTS BLAS_LIBRARIES)
   if(lib MATCHES "openblas")
     set(_minidl_blas_is_openblas TRUE)
+    set(MINIDL_OPENBLAS_LIBRARY "${lib}")  # detail/blas.cpp loads it at run time if the soname fails
   endif()
 endforeach()
 if(NOT _minidl_blas_is_openblas)

@@ -28,12 +28,18 @@ install(FILES ${PROJECT_BINARY_DIR}/minidlConfig.cmake ${PROJECT_BINARY_DIR}/min
 
 # pkg-config. The prefix is computed from the .pc file's own place, so a staged or relocated install
 # works as well as /usr. With static libraries the consumer links minidl's dependencies itself.
+# OpenBLAS is not among them: libminidl loads it at run time (dlopen), after choosing its kernel, and
+# a program linked with -lopenblas would load it first.
 if(BUILD_SHARED_LIBS)
   set(MINIDL_PC_REQUIRES "xtensor xsimd nlohmann_json")
-  set(MINIDL_PC_REQUIRES_PRIVATE "openblas zlib libpng")
+  set(MINIDL_PC_REQUIRES_PRIVATE "zlib libpng")
+  set(MINIDL_PC_LIBS "")
+  set(MINIDL_PC_LIBS_PRIVATE "-ldl")
 else()
-  set(MINIDL_PC_REQUIRES "xtensor xsimd nlohmann_json openblas zlib libpng")
+  set(MINIDL_PC_REQUIRES "xtensor xsimd nlohmann_json zlib libpng")
   set(MINIDL_PC_REQUIRES_PRIVATE "")
+  set(MINIDL_PC_LIBS "-ldl")
+  set(MINIDL_PC_LIBS_PRIVATE "")
 endif()
 file(RELATIVE_PATH MINIDL_PC_TO_PREFIX ${CMAKE_INSTALL_FULL_LIBDIR}/pkgconfig ${CMAKE_INSTALL_PREFIX})
 string(REGEX REPLACE "/$" "" MINIDL_PC_TO_PREFIX "${MINIDL_PC_TO_PREFIX}")
@@ -53,9 +59,9 @@ set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_DEBIAN_PACKAGE_MAINTAINER "minidl maintainers")
 set(CPACK_DEBIAN_PACKAGE_SECTION libdevel)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
-# The headers include xtensor, xsimd and nlohmann-json, and the static libraries need OpenBLAS,
-# zlib and libpng (1.6.29 or later: PNG images are written to memory, then atomically to disk) at
-# link time.
+# The headers include xtensor, xsimd and nlohmann-json, the static libraries need zlib and libpng
+# (1.6.29 or later: PNG images are written to memory, then atomically to disk) at link time, and
+# libminidl loads OpenBLAS at run time.
 set(CPACK_DEBIAN_PACKAGE_DEPENDS
     "libxtensor-dev (>= 0.24), libxsimd-dev (>= 8), xtl-dev, nlohmann-json3-dev (>= 3), libopenblas-dev, zlib1g-dev, libpng-dev (>= 1.6.29)")
 set(CPACK_DEBIAN_PACKAGE_DESCRIPTION "${CPACK_PACKAGE_DESCRIPTION_SUMMARY}.

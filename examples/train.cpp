@@ -456,7 +456,7 @@ int run(Config cfg, const std::optional<Resume>& resume) {
   if (t.options().schedule) extras << ", schedule " << t.options().schedule->describe();
   std::cout << "minidl train: " << model->describe() << " (" << model->num_parameters() << " parameters), "
             << train_set.size() << " train / " << (cfg.val_split ? std::to_string(val_set.size()) + " validation / " : "")
-            << test_set.size() << " test images\n"
+            << test_set.size() << " test images, OpenBLAS kernel " << blas::kernel().label() << "\n"
             << "  batch " << cfg.batch_size << ", " << cfg.optimizer << " lr " << optimizer->lr() << extras.str() << ", "
             << cfg.sampler << " sampling, " << total_steps << " steps (" << (total_steps + per_epoch - 1) / per_epoch
             << " epochs of " << per_epoch << "), seed " << cfg.seed << ", " << threads.label() << "\n";

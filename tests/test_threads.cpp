@@ -4,10 +4,13 @@
 // ThreadSanitizer.
 #include <catch2/catch.hpp>
 
+#include <atomic>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
 #include <minidl/minidl.hpp>
+#include <minidl/detail/parallel.hpp>
 
 #include <minidl/models/mlp.hpp>
 #include <minidl/models/simple_conv_net.hpp>
@@ -118,4 +121,105 @@ TEST_CASE("the default generator is per thread: seeding one thread does not move
   CHECK(same(there, here_first));  // same seed, same stream, on either thread
   manual_seed(7);
   CHECK(same(randn<double>({4}).data(), here_first));  // the other thread's draws did not advance ours
+}
+
+// minidl's own work split (detail/parallel.hpp).
+
+namespace {
+
+// Sets minidl's thread count for one scope (not OpenBLAS's: it is not built for ThreadSanitizer).
+struct ParallelThreads {
+  explicit ParallelThreads(int n) : before(detail::parallel_threads()) { detail::set_parallel_threads(n); }
+  ~ParallelThreads() { detail::set_parallel_threads(before); }
+  int before;
+};
+
+// A SimpleConvNet step big enough that conv and pooling split into chunks (batch 16, 28x28, 8
+// filters): the loss and every parameter gradient.
+std::vector<Tensor<float>> conv_step_results() {
+  models::SimpleConvNetConfig c;
+  c.filter_num = 8;
+  c.hidden = 16;
+  Generator gen(3);
+  models::SimpleConvNet<float> net(gen, c);
+  Generator data_gen(4);
+  const Var x = randn<float>({16, 1, 28, 28}, data_gen);
+  std::vector<std::size_t> t(16);
+  for (std::size_t i = 0; i < t.size(); ++i) t[i] = i % 10;
+  Var loss = softmax_cross_entropy(net(x), t);
+  loss.backward();
+  std::vector<Tensor<float>> out{loss.data()};
+  for (auto& p : net.parameters()) out.push_back(p.grad().data());
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("parallel_chunks runs every chunk exactly once at any thread count", "[threads][parallel]") {
+  for (int threads : {1, 2, 3}) {
+    ParallelThreads scope(threads);
+    std::vector<std::atomic<int>> runs(37);
+    detail::parallel_chunks(runs.size(), [&](std::size_t i) { runs[i].fetch_add(1); });
+    for (std::size_t i = 0; i < runs.size(); ++i) {
+      INFO(threads << " threads, chunk " << i);
+      CHECK(runs[i].load() == 1);
+    }
+  }
+}
+
+TEST_CASE("parallel_chunks rethrows a chunk's exception after the other chunks ran", "[threads][parallel]") {
+  ParallelThreads scope(2);
+  std::vector<std::atomic<int>> runs(8);
+  CHECK_THROWS_WITH(detail::parallel_chunks(runs.size(),
+                                            [&](std::size_t i) {
+                                              runs[i].fetch_add(1);
+                                              if (i == 5) throw std::runtime_error("chunk 5 failed");
+                                            }),
+                    "chunk 5 failed");
+  for (auto& r : runs) CHECK(r.load() == 1);
+  // The pool still works afterwards.
+  std::atomic<int> total{0};
+  detail::parallel_chunks(4, [&](std::size_t) { total.fetch_add(1); });
+  CHECK(total.load() == 4);
+}
+
+TEST_CASE("parallel_chunks from several threads at once, and nested, all complete", "[threads][parallel]") {
+  ParallelThreads scope(2);
+  constexpr int kCallers = 3;
+  std::vector<long> sums(kCallers, 0);
+  std::vector<std::thread> callers;
+  for (int c = 0; c < kCallers; ++c) {
+    callers.emplace_back([&, c] {
+      for (int rep = 0; rep < 20; ++rep) {
+        std::vector<long> part(6, 0);
+        detail::parallel_chunks(part.size(), [&](std::size_t i) {
+          // A nested call runs serially on the thread that makes it.
+          std::vector<long> inner(3, 0);
+          detail::parallel_chunks(inner.size(), [&](std::size_t j) { inner[j] = static_cast<long>(i * 10 + j); });
+          part[i] = inner[0] + inner[1] + inner[2];
+        });
+        for (long p : part) sums[c] += p;
+      }
+    });
+  }
+  for (auto& t : callers) t.join();
+  // Σ_i (30 i + 3) over i < 6 = 30·15 + 18 = 468, twenty times.
+  for (long s : sums) CHECK(s == 20 * 468);
+}
+
+TEST_CASE("a conv net step is bit-identical at 1, 2 and 3 threads", "[threads][parallel]") {
+  std::vector<Tensor<float>> one;
+  {
+    ParallelThreads scope(1);
+    one = conv_step_results();
+  }
+  for (int threads : {2, 3}) {
+    ParallelThreads scope(threads);
+    const std::vector<Tensor<float>> many = conv_step_results();
+    REQUIRE(many.size() == one.size());
+    for (std::size_t i = 0; i < one.size(); ++i) {
+      INFO(threads << " threads, result " << i << " (0 = loss, then parameter gradients)");
+      CHECK(same(many[i], one[i]));
+    }
+  }
 }

@@ -1,10 +1,17 @@
 // Only <cblas.h> here: it clashes with xtensor-blas's own CBLAS declarations.
+//
+// OpenBLAS is not linked: it is loaded with dlopen on first use, after minidl has chosen its kernel
+// (detail/blas_kernel.hpp), because OpenBLAS reads OPENBLAS_CORETYPE once, in the constructor that
+// runs when it loads, before any code of a program that links it could set the variable.
 #include "minidl/detail/blas.hpp"
 
+#include <dlfcn.h>
 #include <sched.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
+#include <stdexcept>
 #include <cstdlib>
 #include <fstream>
 #include <string>
@@ -13,18 +20,122 @@
 
 #include <cblas.h>
 
+#include "minidl/detail/blas_kernel.hpp"
+#include "minidl/detail/parallel.hpp"
+
+#ifndef MINIDL_OPENBLAS_LIBRARY
+#define MINIDL_OPENBLAS_LIBRARY "libopenblas.so"
+#endif
+
 namespace minidl {
 namespace blas {
 
 namespace {
 CBLAS_TRANSPOSE flag(bool transpose) { return transpose ? CblasTrans : CblasNoTrans; }
+
+// The run-time library's soname (Debian's libopenblas0 package), then the file the build found.
+constexpr const char* kOpenBlasSoname = "libopenblas.so.0";
+
+// The OpenBLAS entry points minidl calls, resolved once from the loaded library.
+struct OpenBlas {
+  decltype(&cblas_sgemm) sgemm = nullptr;
+  decltype(&cblas_dgemm) dgemm = nullptr;
+  decltype(&openblas_get_config) get_config = nullptr;
+  decltype(&openblas_get_corename) get_corename = nullptr;
+  decltype(&openblas_set_num_threads) set_num_threads = nullptr;
+  decltype(&openblas_get_num_threads) get_num_threads = nullptr;
+  KernelInfo kernel;
+};
+
+// Sets an environment variable for the duration of the load only, so that child processes and later
+// getenv calls see the caller's environment unchanged.
+class ScopedEnv {
+ public:
+  ScopedEnv(const char* name, const std::string& value) : name_(name) {
+    if (!value.empty()) set_ = setenv(name, value.c_str(), 1) == 0;
+  }
+  ~ScopedEnv() {
+    if (set_) unsetenv(name_);
+  }
+  ScopedEnv(const ScopedEnv&) = delete;
+  ScopedEnv& operator=(const ScopedEnv&) = delete;
+
+ private:
+  const char* name_;
+  bool set_ = false;
+};
+
+template <typename F>
+void resolve(void* handle, const char* library, const char* symbol, F& out) {
+  void* p = dlsym(handle, symbol);
+  if (!p) {
+    throw std::runtime_error(std::string("minidl: the BLAS library ") + library + " has no symbol " + symbol +
+                             ": minidl needs OpenBLAS (apt-get install libopenblas0)");
+  }
+  out = reinterpret_cast<F>(p);
+}
+
+bool same_name(std::string a, std::string b) {
+  for (auto& c : a) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  for (auto& c : b) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return a == b;
+}
+
+OpenBlas load_openblas() {
+  OpenBlas lib;
+  const char* library = kOpenBlasSoname;
+  // A program (or another library) that links OpenBLAS itself has loaded it already, with whatever
+  // kernel it chose then; minidl uses that copy and says so.
+  void* handle = dlopen(library, RTLD_NOW | RTLD_NOLOAD);
+  if (handle) {
+    lib.kernel.reason = "OpenBLAS was loaded before minidl used it: its choice at load time";
+  } else {
+    const detail::KernelPlan plan = detail::plan_kernel(detail::cpu_features(), std::getenv("OPENBLAS_CORETYPE"),
+                                                        std::getenv("MINIDL_BLAS_KERNEL"));
+    lib.kernel.reason = plan.reason;
+    const ScopedEnv coretype("OPENBLAS_CORETYPE", plan.coretype);
+    handle = dlopen(library, RTLD_NOW | RTLD_LOCAL);
+    if (!handle) {
+      const std::string first_error = dlerror();
+      library = MINIDL_OPENBLAS_LIBRARY;
+      handle = dlopen(library, RTLD_NOW | RTLD_LOCAL);
+      if (!handle) {
+        throw std::runtime_error(std::string("minidl: cannot load OpenBLAS: ") + first_error + "; " + dlerror() +
+                                 " (apt-get install libopenblas0)");
+      }
+    }
+    lib.kernel.requested = plan.coretype;
+  }
+  resolve(handle, library, "cblas_sgemm", lib.sgemm);
+  resolve(handle, library, "cblas_dgemm", lib.dgemm);
+  resolve(handle, library, "openblas_get_config", lib.get_config);
+  resolve(handle, library, "openblas_get_corename", lib.get_corename);
+  resolve(handle, library, "openblas_set_num_threads", lib.set_num_threads);
+  resolve(handle, library, "openblas_get_num_threads", lib.get_num_threads);
+  lib.kernel.name = lib.get_corename();
+  if (!lib.kernel.requested.empty() && !same_name(lib.kernel.requested, lib.kernel.name)) {
+    lib.kernel.reason += " (asked for " + lib.kernel.requested + ", OpenBLAS runs " + lib.kernel.name + ")";
+  }
+  return lib;
+}
+
+// Loaded on first use, once per process (a function-local static: thread-safe).
+const OpenBlas& openblas() {
+  static const OpenBlas lib = load_openblas();
+  return lib;
+}
+
 }  // namespace
+
+std::string KernelInfo::label() const { return name + " (" + reason + ")"; }
+
+const KernelInfo& kernel() { return openblas().kernel; }
 
 template <>
 void gemm<float>(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, float alpha, const float* a,
                  std::size_t lda, const float* b, std::size_t ldb, float beta, float* c, std::size_t ldc) {
   if (m == 0 || n == 0) return;
-  cblas_sgemm(CblasRowMajor, flag(ta), flag(tb), static_cast<blasint>(m), static_cast<blasint>(n),
+  openblas().sgemm(CblasRowMajor, flag(ta), flag(tb), static_cast<blasint>(m), static_cast<blasint>(n),
               static_cast<blasint>(k), alpha, a, static_cast<blasint>(lda), b, static_cast<blasint>(ldb), beta, c,
               static_cast<blasint>(ldc));
 }
@@ -33,14 +144,18 @@ template <>
 void gemm<double>(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, double alpha, const double* a,
                   std::size_t lda, const double* b, std::size_t ldb, double beta, double* c, std::size_t ldc) {
   if (m == 0 || n == 0) return;
-  cblas_dgemm(CblasRowMajor, flag(ta), flag(tb), static_cast<blasint>(m), static_cast<blasint>(n),
+  openblas().dgemm(CblasRowMajor, flag(ta), flag(tb), static_cast<blasint>(m), static_cast<blasint>(n),
               static_cast<blasint>(k), alpha, a, static_cast<blasint>(lda), b, static_cast<blasint>(ldb), beta, c,
               static_cast<blasint>(ldc));
 }
 
-std::string config() { return openblas_get_config(); }
-void set_threads(int threads) { openblas_set_num_threads(threads); }
-int threads() { return openblas_get_num_threads(); }
+std::string config() { return openblas().get_config(); }
+void set_openblas_threads(int threads) { openblas().set_num_threads(threads); }
+void set_threads(int threads) {
+  set_openblas_threads(threads);
+  detail::set_parallel_threads(threads);
+}
+int threads() { return openblas().get_num_threads(); }
 
 int available_cores() {
   cpu_set_t set;

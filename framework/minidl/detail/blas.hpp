@@ -15,10 +15,32 @@ template <typename T>
 void gemm(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k, T alpha, const T* a,
           std::size_t lda, const T* b, std::size_t ldb, T beta, T* c, std::size_t ldc);
 
+/// The OpenBLAS kernel in use and how it was chosen (docs/performance.md, "Kernel choice").
+struct KernelInfo {
+  std::string name;       ///< openblas_get_corename(): "SkylakeX", "Haswell", ...
+  std::string requested;  ///< the OPENBLAS_CORETYPE minidl set while loading OpenBLAS, "" if none
+  std::string reason;     ///< how it was chosen: "AVX-512 in CPU and OS: chosen by minidl", ...
+  /// "SkylakeX (AVX-512 in CPU and OS: chosen by minidl)", for a program's first line.
+  std::string label() const;
+};
+
+/// Loads OpenBLAS if it is not loaded yet and reports its kernel. OpenBLAS is loaded on first use
+/// (this, gemm, config or the thread functions), after choosing the fastest kernel the CPU and the
+/// OS support: a user-set OPENBLAS_CORETYPE always wins, and MINIDL_BLAS_KERNEL=openblas leaves the
+/// choice to OpenBLAS. The variable is set only while OpenBLAS loads; programs call this first,
+/// before starting threads, since setenv must not race with getenv in other threads. Throws
+/// std::runtime_error when OpenBLAS cannot be loaded and std::invalid_argument for a bad
+/// MINIDL_BLAS_KERNEL.
+const KernelInfo& kernel();
+
 /// OpenBLAS's build description (names the kernel, e.g. "OpenBLAS 0.3.21 ... Cooperlake").
 std::string config();
 
-/// Sets the number of OpenBLAS threads. On an idle 2-core machine 2 threads made every training
+/// Sets OpenBLAS's thread count only (set_threads sets minidl's own threads too).
+void set_openblas_threads(int threads);
+
+/// Sets the number of threads: OpenBLAS's and those minidl splits its own work over
+/// (detail/parallel.hpp). On an idle 2-core machine 2 threads made every training
 /// workload faster (docs/performance.md); on a busy one 1 thread was, because OpenBLAS threads spin
 /// while they wait for a core.
 void set_threads(int threads);

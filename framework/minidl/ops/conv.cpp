@@ -7,6 +7,7 @@
 #include "minidl/detail/blas.hpp"
 #include "minidl/core/record.hpp"
 #include "minidl/detail/im2col.hpp"
+#include "minidl/detail/parallel.hpp"
 #include "minidl/ops/broadcasting.hpp"
 #include "minidl/ops/shape.hpp"
 
@@ -65,26 +66,45 @@ inline ConvGeometry one_sample(ConvGeometry g) {
   return g;
 }
 
+// Samples are independent in the forward pass and the input gradient: they are cut into up to
+// kSampleChunks chunks that threads take in turn (detail/parallel.hpp); each thread has its own
+// column buffer. Which thread runs a sample never changes its result.
+constexpr std::size_t kSampleChunks = 8;
+
+// Chunks for n samples of `flops_per_sample` multiply-adds each: one below ~1M in all, where waking
+// another thread costs more than it saves.
+inline std::size_t sample_chunks(std::size_t n, std::size_t flops_per_sample) {
+  return n * flops_per_sample < (std::size_t(1) << 20) ? 1 : std::min(n, kSampleChunks);
+}
+
+// The weight gradient sums over samples: kWeightGradChunks partial sums (one for small problems),
+// one per chunk of samples, added in chunk order. The count depends on the sizes only, so the
+// result is the same bit for bit at every thread count.
+constexpr std::size_t kWeightGradChunks = 4;
+
 // Forward kernel shared by conv2d (with or without bias).
 template <typename T>
 Tensor<T> conv_forward(const Tensor<T>& x, const Tensor<T>& w, const T* bias, const ConvGeometry& g) {
   const std::size_t FN = w.shape()[0], CK = g.col_rows(), P = g.OH * g.OW, in_sample = g.C * g.H * g.W;
   const ConvGeometry one = one_sample(g);
-  T* col = conv_workspace<T>(CK * P);
   Tensor<T> y = Tensor<T>::from_shape({g.N, FN, g.OH, g.OW});
-  for (std::size_t n = 0; n < g.N; ++n) {
-    im2col(x.data() + n * in_sample, one, col);
-    T* yn = y.data() + n * FN * P;
-    // y_n (FN, P) = W (FN, C*FH*FW) · col (C*FH*FW, P)
-    blas::gemm<T>(false, false, FN, P, CK, T(1), w.data(), CK, col, P, T(0), yn, P);
-    if (bias) {
-      for (std::size_t f = 0; f < FN; ++f) {
-        const T bf = bias[f];
-        T* row = yn + f * P;
-        for (std::size_t p = 0; p < P; ++p) row[p] += bf;
+  const std::size_t chunks = sample_chunks(g.N, FN * P * CK);
+  detail::parallel_chunks(chunks, [&](std::size_t c) {
+    T* col = conv_workspace<T>(CK * P);
+    for (std::size_t n = detail::chunk_begin(g.N, chunks, c); n < detail::chunk_begin(g.N, chunks, c + 1); ++n) {
+      im2col(x.data() + n * in_sample, one, col);
+      T* yn = y.data() + n * FN * P;
+      // y_n (FN, P) = W (FN, C*FH*FW) · col (C*FH*FW, P)
+      blas::gemm<T>(false, false, FN, P, CK, T(1), w.data(), CK, col, P, T(0), yn, P);
+      if (bias) {
+        for (std::size_t f = 0; f < FN; ++f) {
+          const T bf = bias[f];
+          T* row = yn + f * P;
+          for (std::size_t p = 0; p < P; ++p) row[p] += bf;
+        }
       }
     }
-  }
+  });
   return y;
 }
 
@@ -94,19 +114,34 @@ template <typename T>
 void weight_grad_kernel(const T* x, const T* gy, const ConvGeometry& g, std::size_t FN, T* gw, T* gb) {
   const std::size_t CK = g.col_rows(), P = g.OH * g.OW, in_sample = g.C * g.H * g.W;
   const ConvGeometry one = one_sample(g);
-  T* col = conv_workspace<T>(CK * P);
   if (g.N == 0 || P == 0) {
     std::fill(gw, gw + FN * CK, T(0));
     if (gb) std::fill(gb, gb + FN, T(0));
     return;
   }
-  for (std::size_t n = 0; n < g.N; ++n) {
-    im2col(x + n * in_sample, one, col);
-    const T* gyn = gy + n * FN * P;
-    blas::gemm<T>(false, true, FN, CK, P, T(1), gyn, P, col, P, n == 0 ? T(0) : T(1), gw, CK);
-    if (gb) {
-      for (std::size_t f = 0; f < FN; ++f) gb[f] = (n == 0 ? T(0) : gb[f]) + sum_row(gyn + f * P, P);
+  // Chunk 0 sums into gw/gb, chunk c > 0 into its slice of `partial`.
+  const std::size_t chunks = sample_chunks(g.N, FN * P * CK) == 1 ? 1 : std::min(g.N, kWeightGradChunks);
+  const std::size_t per_chunk = FN * CK + FN;
+  Tensor<T> partial = Tensor<T>::from_shape({(chunks - 1) * per_chunk});
+  detail::parallel_chunks(chunks, [&](std::size_t c) {
+    T* col = conv_workspace<T>(CK * P);
+    T* cw = c == 0 ? gw : partial.data() + (c - 1) * per_chunk;
+    T* cb = c == 0 ? gb : (gb ? cw + FN * CK : nullptr);
+    const std::size_t first = detail::chunk_begin(g.N, chunks, c), end = detail::chunk_begin(g.N, chunks, c + 1);
+    for (std::size_t n = first; n < end; ++n) {
+      im2col(x + n * in_sample, one, col);
+      const T* gyn = gy + n * FN * P;
+      blas::gemm<T>(false, true, FN, CK, P, T(1), gyn, P, col, P, n == first ? T(0) : T(1), cw, CK);
+      if (cb) {
+        for (std::size_t f = 0; f < FN; ++f) cb[f] = (n == first ? T(0) : cb[f]) + sum_row(gyn + f * P, P);
+      }
     }
+  });
+  for (std::size_t c = 1; c < chunks; ++c) {
+    const T* pw = partial.data() + (c - 1) * per_chunk;
+    for (std::size_t i = 0; i < FN * CK; ++i) gw[i] += pw[i];
+    if (gb)
+      for (std::size_t f = 0; f < FN; ++f) gb[f] += pw[FN * CK + f];
   }
 }
 
@@ -184,13 +219,17 @@ Variable<T> conv2d_backward_input(const Variable<T>& gy, const Variable<T>& W, c
   check_gy("conv2d_backward_input", gy.shape(), x_shape, ws, g);
   const std::size_t FN = ws[0], CK = g.col_rows(), P = g.OH * g.OW, in_sample = g.C * g.H * g.W;
   const ConvGeometry one = one_sample(g);
-  T* gcol = conv_workspace<T>(CK * P);
   Tensor<T> gx = zeros_tensor<T>(x_shape);
-  for (std::size_t n = 0; n < g.N; ++n) {
-    // gcol (C*FH*FW, P) = Wᵀ (C*FH*FW, FN) · gy_n (FN, P); Wᵀ by flag, not by copy.
-    blas::gemm<T>(true, false, CK, P, FN, T(1), W.data().data(), CK, gy.data().data() + n * FN * P, P, T(0), gcol, P);
-    col2im(gcol, one, gx.data() + n * in_sample);
-  }
+  const std::size_t chunks = sample_chunks(g.N, FN * P * CK);
+  detail::parallel_chunks(chunks, [&](std::size_t c) {
+    T* gcol = conv_workspace<T>(CK * P);
+    for (std::size_t n = detail::chunk_begin(g.N, chunks, c); n < detail::chunk_begin(g.N, chunks, c + 1); ++n) {
+      // gcol (C*FH*FW, P) = Wᵀ (C*FH*FW, FN) · gy_n (FN, P); Wᵀ by flag, not by copy.
+      blas::gemm<T>(true, false, CK, P, FN, T(1), W.data().data(), CK, gy.data().data() + n * FN * P, P, T(0), gcol,
+                    P);
+      col2im(gcol, one, gx.data() + n * in_sample);
+    }
+  });
   return record<T>("conv2d_backward_input", std::move(gx), {gy, W},
                    [stride, pad](const Inputs<T>& in, const Variable<T>&, const Variable<T>& G) {
                      Grads<T> grads(2);

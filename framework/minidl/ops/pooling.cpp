@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "minidl/detail/buffer_pool.hpp"
+#include "minidl/detail/parallel.hpp"
 #include "minidl/core/record.hpp"
 #include "minidl/detail/im2col.hpp"
 
@@ -131,6 +132,14 @@ inline bool max_pool_row_2x2(const T* r0, std::size_t W, std::size_t OW, std::ui
   return nan == 0;
 }
 
+// How many chunks to cut `planes` planes of `plane_size` elements into: work on fewer than ~64K
+// elements is not worth waking another thread for (detail/parallel.hpp).
+inline std::size_t plane_chunks(std::size_t planes, std::size_t plane_size) {
+  constexpr std::size_t kMinChunkElements = 1u << 15, kMaxChunks = 8;
+  const std::size_t by_size = planes * plane_size / kMinChunkElements;
+  return std::max<std::size_t>(1, std::min({planes, by_size, kMaxChunks}));
+}
+
 // y = max over each window, index = flat x position of each maximum (nullptr: not wanted).
 // Windows that lie wholly inside the input take a branch-free select per element (data-dependent
 // branches mispredict about half the time on real activations) and only fall back to the exact
@@ -141,51 +150,54 @@ void max_pool_kernel(const T* x, const ConvGeometry& g, T* y, std::uint32_t* ind
   const std::size_t planes = g.N * g.C;
   const std::ptrdiff_t pad = static_cast<std::ptrdiff_t>(g.pad);
   const bool book_window = g.FH == 2 && g.FW == 2 && g.stride == 2 && g.pad == 0;
-  for (std::size_t pl = 0; pl < planes; ++pl) {
-    const T* plane = x + pl * HW;
-    T* yp = y + pl * OHW;
-    std::uint32_t* ip = index ? index + pl * OHW : nullptr;
-    for (std::size_t oh = 0; oh < g.OH; ++oh) {
-      if (book_window && max_pool_row_2x2(plane + 2 * oh * g.W, g.W, g.OW, static_cast<std::uint32_t>(2 * oh * g.W),
-                                          yp + oh * g.OW, ip ? ip + oh * g.OW : nullptr)) {
-        continue;
-      }
-      const std::ptrdiff_t h0 = static_cast<std::ptrdiff_t>(oh * g.stride) - pad;
-      const std::size_t hb = static_cast<std::size_t>(std::max<std::ptrdiff_t>(h0, 0));
-      const std::size_t he = static_cast<std::size_t>(
-          std::min<std::ptrdiff_t>(h0 + static_cast<std::ptrdiff_t>(g.FH), static_cast<std::ptrdiff_t>(g.H)));
-      const bool rows_inside = he - hb == g.FH;
-      for (std::size_t ow = 0; ow < g.OW; ++ow) {
-        const std::ptrdiff_t w0 = static_cast<std::ptrdiff_t>(ow * g.stride) - pad;
-        const std::size_t wb = static_cast<std::size_t>(std::max<std::ptrdiff_t>(w0, 0));
-        const std::size_t we = static_cast<std::size_t>(
-            std::min<std::ptrdiff_t>(w0 + static_cast<std::ptrdiff_t>(g.FW), static_cast<std::ptrdiff_t>(g.W)));
-        T bv;
-        std::size_t best;
-        bool exact = !rows_inside || we - wb != g.FW;
-        if (!exact) {
-          const std::size_t start = hb * g.W + wb;
-          best = start;
-          bv = plane[start];
-          bool nan = bv != bv;
-          for (std::size_t fh = 0; fh < g.FH; ++fh) {
-            const std::size_t row = start + fh * g.W;
-            for (std::size_t fw = 0; fw < g.FW; ++fw) {
-              const T v = plane[row + fw];
-              const bool greater = v > bv;
-              bv = greater ? v : bv;
-              best = greater ? row + fw : best;
-              nan |= v != v;
-            }
-          }
-          exact = nan;
+  const std::size_t chunks = plane_chunks(planes, HW);
+  detail::parallel_chunks(chunks, [&](std::size_t c) {
+    for (std::size_t pl = detail::chunk_begin(planes, chunks, c); pl < detail::chunk_begin(planes, chunks, c + 1); ++pl) {
+      const T* plane = x + pl * HW;
+      T* yp = y + pl * OHW;
+      std::uint32_t* ip = index ? index + pl * OHW : nullptr;
+      for (std::size_t oh = 0; oh < g.OH; ++oh) {
+        if (book_window && max_pool_row_2x2(plane + 2 * oh * g.W, g.W, g.OW, static_cast<std::uint32_t>(2 * oh * g.W),
+                                            yp + oh * g.OW, ip ? ip + oh * g.OW : nullptr)) {
+          continue;
         }
-        if (exact) window_max_exact(plane, g.W, hb, he, wb, we, bv, best);
-        yp[oh * g.OW + ow] = bv;
-        if (ip) ip[oh * g.OW + ow] = static_cast<std::uint32_t>(best);
+        const std::ptrdiff_t h0 = static_cast<std::ptrdiff_t>(oh * g.stride) - pad;
+        const std::size_t hb = static_cast<std::size_t>(std::max<std::ptrdiff_t>(h0, 0));
+        const std::size_t he = static_cast<std::size_t>(
+            std::min<std::ptrdiff_t>(h0 + static_cast<std::ptrdiff_t>(g.FH), static_cast<std::ptrdiff_t>(g.H)));
+        const bool rows_inside = he - hb == g.FH;
+        for (std::size_t ow = 0; ow < g.OW; ++ow) {
+          const std::ptrdiff_t w0 = static_cast<std::ptrdiff_t>(ow * g.stride) - pad;
+          const std::size_t wb = static_cast<std::size_t>(std::max<std::ptrdiff_t>(w0, 0));
+          const std::size_t we = static_cast<std::size_t>(
+              std::min<std::ptrdiff_t>(w0 + static_cast<std::ptrdiff_t>(g.FW), static_cast<std::ptrdiff_t>(g.W)));
+          T bv;
+          std::size_t best;
+          bool exact = !rows_inside || we - wb != g.FW;
+          if (!exact) {
+            const std::size_t start = hb * g.W + wb;
+            best = start;
+            bv = plane[start];
+            bool nan = bv != bv;
+            for (std::size_t fh = 0; fh < g.FH; ++fh) {
+              const std::size_t row = start + fh * g.W;
+              for (std::size_t fw = 0; fw < g.FW; ++fw) {
+                const T v = plane[row + fw];
+                const bool greater = v > bv;
+                bv = greater ? v : bv;
+                best = greater ? row + fw : best;
+                nan |= v != v;
+              }
+            }
+            exact = nan;
+          }
+          if (exact) window_max_exact(plane, g.W, hb, he, wb, we, bv, best);
+          yp[oh * g.OW + ow] = bv;
+          if (ip) ip[oh * g.OW + ow] = static_cast<std::uint32_t>(best);
+        }
       }
     }
-  }
+  });
 }
 
 // y[k] = x[idx[k]] (output shape `shape`); backward scatter_by_index.
@@ -201,9 +213,14 @@ Variable<T> scatter_by_index(const Variable<T>& x, const Index& idx, const Shape
   T* py = y.data();
   const std::uint32_t* off = idx->offset.data();
   const std::size_t outs = idx->out_plane, ins = idx->in_plane;
-  for (std::size_t base = 0, k = 0; k < idx->offset.size(); base += ins) {
-    for (const std::size_t end = k + outs; k < end; ++k) py[base + off[k]] += px[k];
-  }
+  // Planes are independent: each chunk takes whole planes.
+  const std::size_t planes = outs ? idx->offset.size() / outs : 0, chunks = plane_chunks(planes, ins);
+  detail::parallel_chunks(chunks, [&](std::size_t c) {
+    for (std::size_t pl = detail::chunk_begin(planes, chunks, c); pl < detail::chunk_begin(planes, chunks, c + 1); ++pl) {
+      const std::size_t base = pl * ins;
+      for (std::size_t k = pl * outs, end = k + outs; k < end; ++k) py[base + off[k]] += px[k];
+    }
+  });
   return record<T>("max_pool2d_backward", std::move(y), {x},
                    [idx](const Inputs<T>& in, const Variable<T>&, const Variable<T>& g) {
                      return Grads<T>{gather_by_index(g, idx, in[0].shape())};
@@ -217,9 +234,14 @@ Variable<T> gather_by_index(const Variable<T>& x, const Index& idx, const Shape&
   T* py = y.data();
   const std::uint32_t* off = idx->offset.data();
   const std::size_t outs = idx->out_plane, ins = idx->in_plane;
-  for (std::size_t base = 0, k = 0; k < idx->offset.size(); base += ins) {
-    for (const std::size_t end = k + outs; k < end; ++k) py[k] = px[base + off[k]];
-  }
+  // Planes are independent: each chunk takes whole planes.
+  const std::size_t planes = outs ? idx->offset.size() / outs : 0, chunks = plane_chunks(planes, ins);
+  detail::parallel_chunks(chunks, [&](std::size_t c) {
+    for (std::size_t pl = detail::chunk_begin(planes, chunks, c); pl < detail::chunk_begin(planes, chunks, c + 1); ++pl) {
+      const std::size_t base = pl * ins;
+      for (std::size_t k = pl * outs, end = k + outs; k < end; ++k) py[k] = px[base + off[k]];
+    }
+  });
   return record<T>("max_pool2d_gather", std::move(y), {x},
                    [idx](const Inputs<T>& in, const Variable<T>&, const Variable<T>& g) {
                      return Grads<T>{scatter_by_index(g, idx, in[0].shape())};

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "minidl/detail/optimizer_state.hpp"
+#include "minidl/detail/parallel.hpp"
 
 namespace minidl {
 
@@ -31,12 +32,14 @@ void Adam<T>::update(std::size_t index, Tensor<T>& param, const Tensor<T>& grad)
   T* m = mt.data();
   T* v = vt.data();
   const T* g = grad.data();
-  const std::size_t n = param.size();
-  for (std::size_t i = 0; i < n; ++i) {
-    m[i] += a1 * (g[i] - m[i]);
-    v[i] += a2 * (g[i] * g[i] - v[i]);
-    w[i] -= lr_t * m[i] / (std::sqrt(v[i]) + eps);
-  }
+  // Large parameters split across threads (elementwise: the same bits at any thread count).
+  detail::parallel_range(param.size(), std::size_t(1) << 16, [&](std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) {
+      m[i] += a1 * (g[i] - m[i]);
+      v[i] += a2 * (g[i] * g[i] - v[i]);
+      w[i] -= lr_t * m[i] / (std::sqrt(v[i]) + eps);
+    }
+  });
 }
 
 template <typename T>

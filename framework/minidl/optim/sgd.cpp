@@ -1,5 +1,7 @@
 #include "minidl/optim/sgd.hpp"
 
+#include "minidl/detail/parallel.hpp"
+
 namespace minidl {
 
 template <typename T>
@@ -8,8 +10,10 @@ void SGD<T>::update(std::size_t, Tensor<T>& param, const Tensor<T>& grad) {
   const T lr = static_cast<T>(this->lr());
   T* w = param.data();
   const T* g = grad.data();
-  const std::size_t n = param.size();
-  for (std::size_t i = 0; i < n; ++i) w[i] -= lr * g[i];
+  // Large parameters split across threads (elementwise: the same bits at any thread count).
+  detail::parallel_range(param.size(), std::size_t(1) << 17, [&](std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) w[i] -= lr * g[i];
+  });
 }
 
 template class SGD<float>;

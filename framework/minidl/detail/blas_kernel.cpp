@@ -1,0 +1,39 @@
+#include "minidl/detail/blas_kernel.hpp"
+
+#include <stdexcept>
+#include <string>
+
+namespace minidl {
+namespace detail {
+
+namespace {
+
+// The first missing piece of AVX-512 support, for the reason text.
+std::string missing_avx512(const CpuFeatures& cpu) {
+  if (!cpu.avx512f) return "the CPU lacks avx512f";
+  if (!cpu.avx512dq) return "the CPU lacks avx512dq";
+  if (!cpu.avx512bw) return "the CPU lacks avx512bw";
+  if (!cpu.avx512vl) return "the CPU lacks avx512vl";
+  if (!cpu.os_zmm_state) return "the OS has not enabled the ZMM register state (XCR0)";
+  return "";
+}
+
+}  // namespace
+
+KernelPlan plan_kernel(const CpuFeatures& cpu, const char* user_coretype, const char* policy) {
+  const std::string chosen_policy = policy ? policy : "";
+  if (!chosen_policy.empty() && chosen_policy != "auto" && chosen_policy != "openblas") {
+    throw std::invalid_argument("MINIDL_BLAS_KERNEL='" + chosen_policy +
+                                "': expected 'auto' (minidl picks the fastest kernel the CPU and OS support) or "
+                                "'openblas' (OpenBLAS's own choice); to force a kernel set OPENBLAS_CORETYPE");
+  }
+  if (user_coretype && *user_coretype) return {"", std::string("OPENBLAS_CORETYPE=") + user_coretype + " set by the user"};
+  if (chosen_policy == "openblas") return {"", "OpenBLAS's own choice (MINIDL_BLAS_KERNEL=openblas)"};
+  if (cpu.avx512_usable()) {
+    return {cpu.avx512bf16 ? "Cooperlake" : "SkylakeX", "AVX-512 in CPU and OS: chosen by minidl"};
+  }
+  return {"", "OpenBLAS's own choice: no AVX-512 kernel, " + missing_avx512(cpu)};
+}
+
+}  // namespace detail
+}  // namespace minidl

@@ -1,0 +1,162 @@
+#include "minidl/detail/parallel.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <condition_variable>
+#include <exception>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "minidl/detail/blas.hpp"
+
+namespace minidl {
+namespace detail {
+
+namespace {
+
+thread_local bool t_inside_chunk = false;
+
+// The persistent workers. One job at a time (run_mutex_); a job is published under state_mutex_
+// with a new generation number, and chunks are claimed with an atomic counter.
+class Pool {
+ public:
+  ~Pool() {
+    {
+      std::lock_guard<std::mutex> lock(state_mutex_);
+      stop_ = true;
+    }
+    wake_.notify_all();
+    for (auto& t : workers_) t.join();
+  }
+
+  void set_threads(int threads) { threads_.store(std::max(1, threads), std::memory_order_relaxed); }
+  int threads() const { return threads_.load(std::memory_order_relaxed); }
+
+  void run(std::size_t chunks, void (*call)(void*, std::size_t), void* ctx) {
+    const int threads = this->threads();
+    std::unique_lock<std::mutex> busy(run_mutex_, std::defer_lock);
+    if (chunks <= 1 || threads <= 1 || t_inside_chunk || !busy.try_lock()) {
+      serial(chunks, call, ctx);
+      return;
+    }
+    const std::size_t helpers = std::min<std::size_t>(static_cast<std::size_t>(threads) - 1, chunks - 1);
+    start_workers(helpers);
+    // GEMMs inside chunks run on one OpenBLAS thread: the chunks already occupy the cores.
+    const int blas_threads = blas::threads();
+    if (blas_threads != 1) blas::set_openblas_threads(1);
+    {
+      std::lock_guard<std::mutex> lock(state_mutex_);
+      call_ = call;
+      ctx_ = ctx;
+      chunks_ = chunks;
+      next_.store(0);
+      pending_ = chunks;
+      active_helpers_ = helpers;
+      error_ = nullptr;
+      ++generation_;
+    }
+    wake_.notify_all();
+    work(call, ctx, chunks);
+    std::exception_ptr error;
+    {
+      std::unique_lock<std::mutex> lock(state_mutex_);
+      done_.wait(lock, [&] { return pending_ == 0 && joined_ == 0; });
+      // A worker that wakes only now must not join this finished job (its ctx is about to die).
+      active_helpers_ = 0;
+      error = error_;
+    }
+    if (blas_threads != 1) blas::set_openblas_threads(blas_threads);
+    if (error) std::rethrow_exception(error);
+  }
+
+ private:
+  static void serial(std::size_t chunks, void (*call)(void*, std::size_t), void* ctx) {
+    for (std::size_t i = 0; i < chunks; ++i) call(ctx, i);
+  }
+
+  void start_workers(std::size_t helpers) {
+    while (workers_.size() < helpers) {
+      const std::size_t index = workers_.size();
+      workers_.emplace_back([this, index] { worker_loop(index); });
+    }
+  }
+
+  // Claims and runs chunks until none are left; counts them done.
+  void work(void (*call)(void*, std::size_t), void* ctx, std::size_t chunks) {
+    const bool was_inside = t_inside_chunk;
+    t_inside_chunk = true;
+    std::size_t done = 0;
+    for (std::size_t i; (i = next_.fetch_add(1)) < chunks;) {
+      try {
+        call(ctx, i);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(state_mutex_);
+        if (!error_) error_ = std::current_exception();
+      }
+      ++done;
+    }
+    t_inside_chunk = was_inside;
+    if (done > 0) {
+      std::lock_guard<std::mutex> lock(state_mutex_);
+      pending_ -= done;
+      if (pending_ == 0) done_.notify_all();
+    }
+  }
+
+  void worker_loop(std::size_t index) {
+    std::uint64_t seen = 0;
+    for (;;) {
+      void (*call)(void*, std::size_t) = nullptr;
+      void* ctx = nullptr;
+      std::size_t chunks = 0;
+      {
+        std::unique_lock<std::mutex> lock(state_mutex_);
+        wake_.wait(lock, [&] { return stop_ || (generation_ != seen && index < active_helpers_); });
+        if (stop_) return;
+        seen = generation_;
+        ++joined_;
+        call = call_;
+        ctx = ctx_;
+        chunks = chunks_;
+      }
+      work(call, ctx, chunks);
+      {
+        std::lock_guard<std::mutex> lock(state_mutex_);
+        --joined_;
+        if (joined_ == 0) done_.notify_all();
+      }
+    }
+  }
+
+  std::atomic<int> threads_{1};
+  std::mutex run_mutex_;    // one job at a time
+  std::mutex state_mutex_;  // guards everything below but next_
+  std::condition_variable wake_, done_;
+  std::vector<std::thread> workers_;  // touched only by the holder of run_mutex_ (and the destructor)
+  void (*call_)(void*, std::size_t) = nullptr;
+  void* ctx_ = nullptr;
+  std::size_t chunks_ = 0;
+  std::atomic<std::size_t> next_{0};
+  std::size_t pending_ = 0;         // chunks not yet finished
+  std::size_t active_helpers_ = 0;  // workers with a smaller index join the current job
+  std::size_t joined_ = 0;          // workers inside work() for the current job
+  std::uint64_t generation_ = 0;
+  std::exception_ptr error_;
+  bool stop_ = false;
+};
+
+Pool& pool() {
+  static Pool p;
+  return p;
+}
+
+}  // namespace
+
+void set_parallel_threads(int threads) { pool().set_threads(threads); }
+int parallel_threads() { return pool().threads(); }
+void run_chunks(std::size_t chunks, void (*call)(void*, std::size_t), void* ctx) { pool().run(chunks, call, ctx); }
+
+}  // namespace detail
+}  // namespace minidl

@@ -1,0 +1,61 @@
+#pragma once
+// Splitting minidl's own (non-GEMM) work across threads: a small persistent pool.
+//
+// Work is cut into a fixed number of chunks chosen by the caller from the problem size alone, never
+// from the thread count; threads (the caller included) claim chunks one at a time. Each chunk's
+// result depends only on its index, and per-chunk partial sums are combined by the caller in chunk
+// order, so results are bit-identical at every thread count. A thread that is descheduled (its
+// core busy with other work) holds up at most the one chunk it claimed: the others take the rest,
+// and idle workers sleep on a condition variable instead of spinning.
+
+#include <algorithm>
+#include <cstddef>
+#include <type_traits>
+
+namespace minidl {
+namespace detail {
+
+/// Threads parallel_chunks may use, the caller included (at least 1). 1 by default; set by
+/// blas::set_threads and blas::apply_threads together with OpenBLAS's count.
+void set_parallel_threads(int threads);
+
+/// The current value of set_parallel_threads.
+int parallel_threads();
+
+/// Runs call(ctx, i) for every i in [0, chunks), on up to parallel_threads() threads, and returns
+/// when all are done. The first exception a chunk throws is rethrown here (the other chunks still
+/// run). Calls made while another thread's parallel_chunks runs, or from inside a chunk, run
+/// serially on the calling thread. During a parallel run OpenBLAS is set to one thread, so GEMMs
+/// inside chunks do not compete with the chunks for cores.
+void run_chunks(std::size_t chunks, void (*call)(void*, std::size_t), void* ctx);
+
+/// parallel_chunks(n, fn): fn(i) for every chunk i in [0, n) (see run_chunks). fn is called by
+/// reference, never copied or stored, so this allocates nothing.
+template <typename F>
+void parallel_chunks(std::size_t chunks, F&& fn) {
+  using Fn = std::remove_reference_t<F>;
+  run_chunks(chunks, [](void* ctx, std::size_t i) { (*static_cast<Fn*>(ctx))(i); },
+             const_cast<void*>(static_cast<const void*>(&fn)));
+}
+
+/// [begin, end) of chunk i when n items are cut into `chunks` near-equal chunks.
+inline std::size_t chunk_begin(std::size_t n, std::size_t chunks, std::size_t i) { return n * i / chunks; }
+
+/// Elementwise work on [0, n): fn(begin, end) over at most 8 chunks of at least `min_chunk`
+/// elements (so small arrays stay on the calling thread), with boundaries at multiples of 64
+/// elements so every chunk vectorises as the whole loop would. Each element's result must depend on
+/// that element alone; it is then bit-identical at every thread count.
+template <typename F>
+void parallel_range(std::size_t n, std::size_t min_chunk, F&& fn) {
+  constexpr std::size_t kMaxChunks = 8, kAlign = 64;
+  const std::size_t chunks = std::max<std::size_t>(1, std::min(kMaxChunks, n / std::max<std::size_t>(min_chunk, 1)));
+  if (chunks == 1) {
+    fn(std::size_t(0), n);
+    return;
+  }
+  auto bound = [&](std::size_t i) { return i == chunks ? n : chunk_begin(n, chunks, i) / kAlign * kAlign; };
+  parallel_chunks(chunks, [&](std::size_t i) { fn(bound(i), bound(i + 1)); });
+}
+
+}  // namespace detail
+}  // namespace minidl
