@@ -2,6 +2,8 @@
 // grad mode, deep graphs, higher-order gradients, and the Variable conveniences around them.
 #include <catch2/catch.hpp>
 
+#include "test_support.hpp"
+
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -10,24 +12,8 @@
 #include <minidl/minidl.hpp>
 
 using namespace minidl;
-
-namespace {
-
-// The message of the exception f throws, checking its type.
-template <typename E, typename F>
-std::string message_of(F f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  }
-  FAIL("expected an exception");
-  return {};
-}
-
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
-
-}  // namespace
+using minidl_test::message_of;
+using minidl_test::contains;
 
 TEST_CASE("diamond graph y = x*x + x gets both contributions: 2x + 1", "[engine]") {
   Var64 x = variable<double>({1.0, 2.0, -3.0}, true);

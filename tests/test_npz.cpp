@@ -3,6 +3,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "test_support.hpp"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -20,6 +22,7 @@
 #include <minidl/models/two_layer_net.hpp>
 
 using namespace minidl;
+using minidl_test::message_of;
 
 namespace {
 
@@ -47,15 +50,6 @@ template <typename T>
 bool same(const Tensor<T>& a, const Tensor<T>& b) {
   return a.shape() == b.shape() && std::equal(a.data(), a.data() + a.size(), b.data(),
                                                [](T x, T y) { return std::memcmp(&x, &y, sizeof(T)) == 0; });
-}
-
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "(no exception)";
 }
 
 }  // namespace

@@ -2,27 +2,18 @@
 // for unused pieces), each op's backward op, and errors that name the op and the shapes.
 #include <catch2/catch.hpp>
 
+#include "test_support.hpp"
+
 #include <stdexcept>
 #include <string>
 
 #include <minidl/minidl.hpp>
 
 using namespace minidl;
+using minidl_test::message_of;
+using minidl_test::contains;
 
 namespace {
-
-template <typename E, typename F>
-std::string message_of(F f) {
-  try {
-    f();
-  } catch (const E& e) {
-    return e.what();
-  }
-  FAIL("expected an exception");
-  return {};
-}
-
-bool contains(const std::string& s, const std::string& part) { return s.find(part) != std::string::npos; }
 
 // 0, 1, 2, ... in the given shape.
 template <typename T>

@@ -4,6 +4,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "../test_support.hpp"
+
 #include <onnx/onnx_pb.h>
 #include <unistd.h>
 
@@ -24,6 +26,7 @@
 #include <minidl/nn/sequential.hpp>
 
 using namespace minidl;
+using minidl_test::message_of;
 
 namespace {
 
@@ -65,15 +68,6 @@ const onnx::AttributeProto& attribute(const onnx::NodeProto& n, const std::strin
 }
 
 std::vector<std::int64_t> ints(const onnx::AttributeProto& a) { return {a.ints().begin(), a.ints().end()}; }
-
-std::string message_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  return "(no exception)";
-}
 
 /// A layer ONNX export does not know.
 class Square : public Module<float> {
