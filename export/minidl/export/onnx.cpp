@@ -35,8 +35,6 @@ std::string qualified(const std::string& prefix, const std::string& name) {
   return prefix.empty() ? name : prefix + "." + name;
 }
 
-std::vector<std::int64_t> to_int64(const Shape& s) { return std::vector<std::int64_t>(s.begin(), s.end()); }
-
 /// Appends nodes to the graph while tracking the value the next layer reads and its shape (one
 /// example, without the batch axis), so every layer can check what it receives.
 class GraphBuilder {
