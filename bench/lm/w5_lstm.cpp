@@ -217,7 +217,7 @@ int main(int argc, char** argv) {
   blas::set_threads(threads);
   double load[3] = {0, 0, 0};
   getloadavg(load, 3);
-  std::cout << "minidl_bench_lstm: " << blas::threads() << " OpenBLAS thread(s), " << repeats
+  std::cout << "minidl_bench_lstm: " << blas::threads() << " thread(s), " << repeats
             << " repeats, load average " << load[0] << "\n";
 
   const Size w5{500, 128, 128, 20, 35};

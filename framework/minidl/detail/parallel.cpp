@@ -63,7 +63,8 @@ class Pool {
     }
     const std::size_t helpers = std::min<std::size_t>(static_cast<std::size_t>(threads) - 1, chunks - 1);
     start_workers(helpers);
-    // GEMMs inside chunks run on one OpenBLAS thread: the chunks already occupy the cores.
+    // GEMMs inside chunks run on one OpenBLAS thread: the chunks already occupy the cores (set_threads
+    // keeps OpenBLAS at one anyway; this covers a program that raised it itself).
     const int blas_threads = blas::openblas_threads();
     if (blas_threads != 1) blas::set_openblas_threads(1);
     {
