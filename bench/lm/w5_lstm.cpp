@@ -190,6 +190,24 @@ std::pair<bench::Stats, bench::Stats> time_cells(CellPart part, const Size& s, s
   return {bench::summarize(fused), bench::summarize(composed)};
 }
 
+// The products of the cell unroll alone (its floor): per step x·Wx and h·Wh into one buffer, and
+// backward gh = gA·Whᵀ, gWx += xᵀ·gA, gWh += hᵀ·gA (x needs no gradient here).
+bench::Stats time_cell_gemms(const Size& s, std::size_t repeats) {
+  std::vector<bench::GemmShape> g;
+  const std::size_t G = 4 * s.hidden;
+  for (std::size_t t = 0; t < s.steps; ++t) {
+    g.push_back({false, false, s.batch, G, s.hidden, 1.f, 0, 0});
+    g.push_back({false, false, s.batch, G, s.hidden, 1.f, 0, 0});
+  }
+  for (std::size_t t = 0; t < s.steps; ++t) {
+    g.push_back({false, true, s.batch, s.hidden, G, 0.f, 0, 0});
+    g.push_back({true, false, s.hidden, G, s.batch, 1.f, 0, 1});
+    g.push_back({true, false, s.hidden, G, s.batch, 1.f, 0, 2});
+  }
+  bench::GemmRunner gemms(std::move(g));
+  return bench::time_runs([&] { gemms.run(); }, 3, repeats, 1);
+}
+
 std::string ms(double s) {
   std::ostringstream o;
   o << std::fixed << std::setprecision(3) << s * 1e3 << " ms";
@@ -244,6 +262,11 @@ int main(int argc, char** argv) {
                 << "-step unroll forward+backward (N=" << size.batch << ", H=" << size.hidden << "): fused "
                 << ms(fused.median) << ", composed " << ms(composed.median) << ", composed/fused "
                 << std::setprecision(3) << composed.median / fused.median << "x\n";
+      if (p == CellPart::cell) {
+        const bench::Stats floor = time_cell_gemms(size, repeats);
+        std::cout << "  its products alone " << ms(floor.median) << ": beyond them, fused "
+                  << ms(fused.median - floor.median) << ", composed " << ms(composed.median - floor.median) << "\n";
+      }
     }
   }
   return 0;

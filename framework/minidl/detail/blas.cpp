@@ -94,6 +94,13 @@ OpenBlas load_openblas() {
                                                         std::getenv("MINIDL_BLAS_KERNEL"));
     lib.kernel.reason = plan.reason;
     const ScopedEnv coretype("OPENBLAS_CORETYPE", plan.coretype);
+    // OpenBLAS starts its worker threads when it loads, and an idle worker keeps polling with
+    // sched_yield (measured: 10 % of a core through a single-threaded run). minidl never uses them
+    // (set_threads splits products itself), so it loads OpenBLAS single-threaded unless the user
+    // asked for a count through one of the variables OpenBLAS reads.
+    const bool user_count = std::getenv("OPENBLAS_NUM_THREADS") || std::getenv("GOTO_NUM_THREADS") ||
+                            std::getenv("OMP_NUM_THREADS");
+    const ScopedEnv one_thread("OPENBLAS_NUM_THREADS", user_count ? std::string() : std::string("1"));
     handle = dlopen(library, RTLD_NOW | RTLD_LOCAL);
     if (!handle) {
       const std::string first_error = dlerror();
