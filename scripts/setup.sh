@@ -8,7 +8,9 @@ set -euo pipefail
 
 packages=(cmake g++ make pkg-config libxtensor-dev libxtensor-blas-dev libopenblas-dev libxsimd-dev
           catch2 zlib1g-dev libpng-dev nlohmann-json3-dev libcli11-dev gnuplot-nox graphviz
-          libonnx-dev libprotobuf-dev python3 python3-onnx python3-numpy)
+          libonnx-dev libprotobuf-dev python3 python3-onnx python3-numpy fortunes)
+# fortunes: the English text corpus of the sequence models (2.6 MB of plain-text quotations, BSD
+# licence; docs/sequence_models.md). Its tests skip when it is missing.
 # python3: tests/predict_e2e.sh reads predict --json with its json module.
 # libonnx-dev + libprotobuf-dev: the ONNX exporter (minidl::onnx) builds on ONNX's own protobuf
 # schema, checker and shape inference. python3-onnx, python3-numpy: the interop tests check the
