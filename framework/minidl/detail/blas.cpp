@@ -44,6 +44,7 @@ struct OpenBlas {
   decltype(&openblas_get_corename) get_corename = nullptr;
   decltype(&openblas_set_num_threads) set_num_threads = nullptr;
   decltype(&openblas_get_num_threads) get_num_threads = nullptr;
+  void* handle = nullptr;  // for symbol(): OpenBLAS's LAPACK routines
   KernelInfo kernel;
 };
 
@@ -113,6 +114,7 @@ OpenBlas load_openblas() {
     }
     lib.kernel.requested = plan.coretype;
   }
+  lib.handle = handle;
   resolve(handle, library, "cblas_sgemm", lib.sgemm);
   resolve(handle, library, "cblas_dgemm", lib.dgemm);
   resolve(handle, library, "openblas_get_config", lib.get_config);
@@ -137,6 +139,8 @@ const OpenBlas& openblas() {
 std::string KernelInfo::label() const { return name + " (" + reason + ")"; }
 
 const KernelInfo& kernel() { return openblas().kernel; }
+
+void* symbol(const char* name) { return dlsym(openblas().handle, name); }
 
 namespace {
 

@@ -37,6 +37,11 @@ struct KernelInfo {
 /// MINIDL_BLAS_KERNEL.
 const KernelInfo& kernel();
 
+/// The address of `name` in the loaded OpenBLAS (loading it first, as kernel() does), or nullptr
+/// when it has no such symbol. OpenBLAS exports LAPACK too ("dsyevr_"): detail/lapack.cpp finds its
+/// routines here instead of linking a second library.
+void* symbol(const char* name);
+
 /// OpenBLAS's build description (names the kernel, e.g. "OpenBLAS 0.3.21 ... Cooperlake").
 std::string config();
 
