@@ -126,7 +126,7 @@ SequencePairs make_dates(std::size_t n, std::uint64_t seed) {
     const int m = 1 + static_cast<int>(gen.uniform_int(12));
     const int d = 1 + static_cast<int>(gen.uniform_int(static_cast<std::uint64_t>(days_in_month(y, m))));
     const auto style = static_cast<DateStyle>(gen.uniform_int(kDateStyles));
-    char iso[16];
+    char iso[40];  // room for any int, so the format can never truncate
     std::snprintf(iso, sizeof iso, "_%04d-%02d-%02d", y, m, d);
     out.questions.push_back(pad(format_date(y, m, d, style), kDateWidth));
     out.answers.push_back(iso);
