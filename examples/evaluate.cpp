@@ -180,7 +180,7 @@ int main(int argc, char** argv) {
   app.add_option("--error-count", error_count, "how many mistakes the grid shows")->capture_default_str()
       ->check(CLI::Range(std::size_t{1}, std::size_t{1000}));
   app.add_option("--filters", filters_png, "also draw the first convolution layer's filters into this PNG");
-  app.add_option("--threads", threads, "OpenBLAS threads (0: one per idle core)")->capture_default_str()
+  app.add_option("--threads", threads, "compute threads (0: one per idle core)")->capture_default_str()
       ->check(CLI::Range(0, 64));
   CLI11_PARSE(app, argc, argv);
   try {

@@ -86,7 +86,7 @@ struct Config {
   std::string keep = "last";                 // last | best (also best.ckpt, by validation accuracy)
   std::string data_dir = "data/mnist";
   std::string out_dir;                       // empty: runs/mnist_<model>
-  int threads = 0;                           // OpenBLAS threads; 0: one per idle core
+  int threads = 0;                           // compute threads; 0: one per idle core
   std::size_t train_limit = 0;               // use only the first N training images (0 = all)
   std::size_t test_limit = 0;
   std::string min_test_acc;                  // "97.5%" or 0.975; empty = no requirement
@@ -581,7 +581,7 @@ int main(int argc, char** argv) {
       ->capture_default_str()->check(CLI::IsMember({"last", "best"}));
   app.add_option("--data", cfg.data_dir, "directory with the MNIST IDX files (plain or .gz)")->capture_default_str();
   app.add_option("--out", cfg.out_dir, "output directory for metrics, plot and checkpoints (default runs/mnist_<model>)");
-  app.add_option("--threads", cfg.threads, "OpenBLAS threads (0: one per idle core, measured at start; pass a number "
+  app.add_option("--threads", cfg.threads, "compute threads (0: one per idle core, measured at start; pass a number "
                                            "for bit-reproducible runs)")
       ->capture_default_str()->check(in_range(0, 64));
   app.add_option("--train-limit", cfg.train_limit, "use only the first N training images")

@@ -333,3 +333,23 @@ TEST_CASE("softmax_cross_entropy with ids: stable at ±1000, all-ignored is 0, e
   REQUIRE_THROWS_WITH(softmax_cross_entropy(x32, IndexTensor{0, 1}),
                       Catch::Matchers::Contains("labels (2) must be the logits' shape (1,2,2) without"));
 }
+
+TEST_CASE("cross_entropy_error with IndexTensor labels equals the size_t form; bad ids are named", "[loss][index]") {
+  Var64 y = uniform<double>({3, 4}, 0.1, 1.0, true);
+  Var64 a = cross_entropy_error(y, IndexTensor{1, 0, 3});
+  Var64 b = cross_entropy_error(y, std::vector<std::size_t>{1, 0, 3});
+  CHECK(a.item() == b.item());
+  Var64 ga = grad(a, y), gb = grad(b, y);
+  CHECK((ga.data() == gb.data()));
+  // One example (C) takes a 0-d or a (1) label.
+  Var64 one = variable<double>({0.1, 0.7, 0.2});
+  CHECK(cross_entropy_error(one, IndexTensor(xt::xarray<Index>(1))).item() == Approx(-std::log(0.7 + 1e-7)));
+  CHECK(cross_entropy_error(one, IndexTensor{1}).item() == Approx(-std::log(0.7 + 1e-7)));
+  REQUIRE_THROWS_WITH(cross_entropy_error(y, IndexTensor{1, -3, 0}),
+                      "cross_entropy_error: label -3 at (1) is negative (y (3,4))");
+  REQUIRE_THROWS_WITH(cross_entropy_error(y, IndexTensor{1, 7, 0}),
+                      Catch::Contains("label 7 at index 1 is out of range for 4 classes"));
+  REQUIRE_THROWS_WITH(cross_entropy_error(y, IndexTensor{{1, 0, 3}}),
+                      "cross_entropy_error: labels (1,3) do not fit y (3,4): expected (N) labels for (N,C), or one "
+                      "label for (C)");
+}

@@ -136,6 +136,47 @@ TEST_CASE("LSTM layer: 2 layers equal hand-unrolled cells; batch_first is a tran
   CHECK(lstm.parameters().size() == 6);
 }
 
+TEST_CASE("step_projected from project_input equals the cell's forward, values and gradients", "[rnn]") {
+  Generator gen(12);
+  LSTMCell<double> lstm(3, 2, gen);
+  GRUCell<double> gru(3, 2, gen);
+  RNNCell<double> rnn(3, 2, gen);
+  const Var64 x = uniform<double>({4, 3}, gen, -1, 1, true);
+  const State<double> s2{uniform<double>({4, 2}, gen, -1, 1, true), uniform<double>({4, 2}, gen, -1, 1, true)};
+  const State<double> s1{s2[0]};
+  auto check = [&](StatefulModule<double>& cell, auto& concrete, const State<double>& s) {
+    const Var64 direct = cell(x, s).first;
+    const Var64 split_path = concrete.step_projected(concrete.project_input(x), s).first;
+    CHECK(allclose(direct, split_path, 1e-14, 1e-15));
+    const std::vector<Var64> wrt = {x, s[0]};
+    const auto g1 = grad<double>({sum(mul(direct, direct))}, wrt);
+    const auto g2 = grad<double>({sum(mul(split_path, split_path))}, wrt);
+    for (std::size_t k = 0; k < wrt.size(); ++k) CHECK(allclose(g1[k], g2[k], 1e-13, 1e-15));
+  };
+  check(lstm, lstm, s2);
+  check(gru, gru, s1);
+  check(rnn, rnn, s1);
+  try {
+    lstm.step_projected(zeros<double>({4, 7}), {});
+    FAIL("expected invalid_argument");
+  } catch (const std::invalid_argument& e) {
+    CHECK(contains(e.what(), "LSTMCell: px is (4,7), expected (N,8)"));
+  }
+}
+
+TEST_CASE("addmm: base + a·W in one node; shapes named on a mismatch", "[rnn][matrix]") {
+  const Var64 base = variable<double>({{1, 2}, {3, 4}}), a = variable<double>({{1, 0, 2}, {0, 1, 0}});
+  const Var64 W = variable<double>({{1, 1}, {2, 2}, {3, 3}});
+  CHECK((addmm(base, a, W).data() == Tensor<double>{{8, 9}, {5, 6}}));
+  CHECK(std::string(addmm(Var64(base.data(), true), a, W).op()) == "addmm");
+  try {
+    addmm(base, a, variable<double>({{1, 1}, {2, 2}}));
+    FAIL("expected invalid_argument");
+  } catch (const std::invalid_argument& e) {
+    CHECK(std::string(e.what()) == "addmm: base (2,2) + a (2,3) x W (2,2) (needs base (N,G), a (N,K), W (K,G))");
+  }
+}
+
 TEST_CASE("recurrent layers: one long call equals two calls passing the state", "[rnn]") {
   Generator gen(5);
   GRU<double> gru(2, 3, gen, {2, true, 0.0});

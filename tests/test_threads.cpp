@@ -5,11 +5,14 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <cmath>
+#include <type_traits>
 #include <stdexcept>
 #include <thread>
 #include <vector>
 
 #include <minidl/minidl.hpp>
+#include <minidl/detail/blas.hpp>
 #include <minidl/detail/parallel.hpp>
 
 #include <minidl/models/mlp.hpp>
@@ -220,6 +223,61 @@ TEST_CASE("a conv net step is bit-identical at 1, 2 and 3 threads", "[threads][p
     for (std::size_t i = 0; i < one.size(); ++i) {
       INFO(threads << " threads, result " << i << " (0 = loss, then parameter gradients)");
       CHECK(same(many[i], one[i]));
+    }
+  }
+}
+
+TEMPLATE_TEST_CASE("large products split over threads: reproducible per count, within rounding across counts",
+                   "[threads][parallel][blas]", float, double) {
+  using T = TestType;
+  // Shapes past the split threshold (2^21 multiply-adds): by rows, by columns (few rows), odd
+  // extents that leave a ragged last part, every transpose flag, beta 0 and 1, and strided storage
+  // (leading dimensions larger than the extents).
+  struct Case {
+    std::size_t m, n, k;
+  };
+  const std::vector<Case> cases = {{100, 100, 784}, {784, 100, 100}, {9, 4096, 128}, {203, 517, 61}, {700, 512, 128}};
+  const double eps = std::is_same<T, float>::value ? 1.2e-7 : 2.3e-16;
+  Generator gen(21);
+  for (const Case& s : cases) {
+    for (int flags = 0; flags < 4; ++flags) {
+      const bool ta = flags & 1, tb = flags & 2;
+      const std::size_t lda = (ta ? s.m : s.k) + 3, ldb = (tb ? s.k : s.n) + 5, ldc = s.n + 2;
+      const Tensor<T> a = uniform_tensor<T>({ta ? s.k : s.m, lda}, gen, -1, 1);
+      const Tensor<T> b = uniform_tensor<T>({tb ? s.n : s.k, ldb}, gen, -1, 1);
+      const Tensor<T> c0 = uniform_tensor<T>({s.m, ldc}, gen, -1, 1);
+      const auto A = [&](std::size_t r, std::size_t q) { return double(ta ? a(q, r) : a(r, q)); };
+      const auto B = [&](std::size_t q, std::size_t col) { return double(tb ? b(col, q) : b(q, col)); };
+      for (T beta : {T(0), T(1)}) {
+        const auto product = [&](int threads) {
+          ParallelThreads scope(threads);
+          Tensor<T> c = c0;
+          blas::gemm<T>(ta, tb, s.m, s.n, s.k, T(0.5), a.data(), lda, b.data(), ldb, beta, c.data(), ldc);
+          return c;
+        };
+        const Tensor<T> one = product(1);
+        for (int threads : {2, 3, 4}) {
+          INFO(s.m << "x" << s.n << "x" << s.k << " ta=" << ta << " tb=" << tb << " beta=" << beta << ", " << threads
+                   << " threads");
+          const Tensor<T> many = product(threads);
+          CHECK(same(product(threads), many));  // bit-reproducible at one thread count
+          // Within rounding of the single-threaded product, on a sample of rows (every column):
+          // |Δ| ≤ 4·k·eps·Σ_q |a·b|, the worst-case bound of two k-term float sums.
+          for (std::size_t r : {std::size_t(0), s.m / 3, s.m - 1}) {
+            for (std::size_t col = 0; col < s.n; ++col) {
+              double magnitude = std::abs(double(beta) * double(c0(r, col)));
+              for (std::size_t q = 0; q < s.k; ++q) magnitude += 0.5 * std::abs(A(r, q) * B(q, col));
+              const double diff = std::abs(double(many(r, col)) - double(one(r, col)));
+              if (diff > 4.0 * double(s.k) * eps * magnitude) FAIL("row " << r << " column " << col << ": " << diff);
+            }
+          }
+        }
+        // And the product is right: one element against a direct sum.
+        const std::size_t r = s.m / 2, col = s.n - 1;
+        double direct = double(beta) * double(c0(r, col));
+        for (std::size_t q = 0; q < s.k; ++q) direct += 0.5 * A(r, q) * B(q, col);
+        CHECK(double(one(r, col)) == Approx(direct).epsilon(1e-4));
+      }
     }
   }
 }

@@ -8,7 +8,7 @@
 //   - per-op overhead at a small size (D=H=32, batch 4): (step − GEMM-only) / ops per step;
 //   - the fused LSTM cell (affine2 + lstm_gates) against the same cell composed from primitive ops,
 //     forward + backward over a 35-step unroll.
-//   build/minidl_bench_lstm --threads 1 --repeats 7
+//   build/minidl_bench_lstm --threads 1 --repeats 7 [--part all|lm|cell]
 #include <algorithm>
 #include <cstdlib>
 #include <iomanip>
@@ -74,20 +74,21 @@ struct Corpus {
   std::size_t position = 0;
 };
 
-// The products one step issues, as minidl issues them: per time step forward x·Wx and h·Wh into
-// one buffer (beta 1), backward gx, gWx (accumulated), gh, gWh (accumulated); the output layer
-// forward and backward on (N·T, H); the embedding has no product.
+// The products one step issues, as minidl issues them: the input projection of all T steps as
+// one product (M = N·T rows) and per time step h·Wh onto it (beta 1); backward per time step gh and
+// gWh (accumulated), then gX and gWx once for the sequence; the output layer forward and backward
+// on (N·T, H); the embedding has no product.
 std::vector<bench::GemmShape> lm_step_gemms(const Size& s) {
   std::vector<bench::GemmShape> g;
   const std::size_t G = 4 * s.hidden, M = s.batch * s.steps;
+  g.push_back({false, false, M, G, s.dim, 1.f, 0, 0});
+  for (std::size_t t = 0; t < s.steps; ++t) g.push_back({false, false, s.batch, G, s.hidden, 1.f, 0, 0});
   for (std::size_t t = 0; t < s.steps; ++t) {
-    g.push_back({false, false, s.batch, G, s.dim, 1.f, 0, 0});
-    g.push_back({false, false, s.batch, G, s.hidden, 1.f, 0, 0});
-    g.push_back({false, true, s.batch, s.dim, G, 0.f, 0, 0});
-    g.push_back({true, false, s.dim, G, s.batch, 1.f, 0, 1});
     g.push_back({false, true, s.batch, s.hidden, G, 0.f, 0, 0});
     g.push_back({true, false, s.hidden, G, s.batch, 1.f, 0, 2});
   }
+  g.push_back({false, true, M, s.dim, G, 0.f, 0, 0});
+  g.push_back({true, false, s.dim, G, M, 0.f, 0, 0});
   g.push_back({false, false, M, s.vocab, s.hidden, 1.f, 0, 0});
   g.push_back({false, true, M, s.hidden, s.vocab, 0.f, 0, 0});
   g.push_back({true, false, s.hidden, s.vocab, M, 0.f, 0, 0});
@@ -143,23 +144,68 @@ State<float> composed_cell(const Var& x, const State<float>& s, const LSTMCell<f
   return {mul(sigmoid(a[3]), tanh(c)), c};
 }
 
-// Forward + backward through a T-step unroll of one cell, fused or composed; seconds per unroll.
-bench::Stats time_cell(bool fused, const Size& s, std::size_t repeats) {
+// The gate math alone a user would write from primitive ops: what lstm_gates fuses.
+State<float> composed_gates(const Var& A, const Var& c) {
+  const std::vector<Var> a = chunk(A, 4, 1);
+  const Var cn = add(mul(sigmoid(a[1]), c), mul(sigmoid(a[0]), tanh(a[2])));
+  return {mul(sigmoid(a[3]), tanh(cn)), cn};
+}
+
+// What one unroll step runs: the whole cell (pre-activation products and gate math) or the gate
+// math alone on given pre-activations, fused or composed from primitive ops.
+enum class CellPart { cell, gates };
+
+// Fused and composed forward + backward through a T-step unroll, timed alternately (one fused run,
+// then one composed run, per repeat) so drift affects both alike; seconds per unroll.
+std::pair<bench::Stats, bench::Stats> time_cells(CellPart part, const Size& s, std::size_t repeats) {
   Generator gen(3);
   LSTMCell<float> cell(s.hidden, s.hidden, gen);
   std::vector<Var> xs;
-  for (std::size_t t = 0; t < s.steps; ++t) xs.push_back(uniform<float>({s.batch, s.hidden}, gen, -1, 1));
-  auto run = [&] {
+  for (std::size_t t = 0; t < s.steps; ++t) {
+    xs.push_back(part == CellPart::cell ? uniform<float>({s.batch, s.hidden}, gen, -1, 1)
+                                        : uniform<float>({s.batch, 4 * s.hidden}, gen, -2, 2, true));
+  }
+  auto unroll = [&](bool fused) {
     cell.zero_grad();
+    for (const Var& x : xs) x.clear_grad();
     State<float> st{zeros<float>({s.batch, s.hidden}), zeros<float>({s.batch, s.hidden})};
     Var total;
     for (const Var& x : xs) {
-      st = fused ? cell(x, st).second : composed_cell(x, st, cell);
+      if (part == CellPart::cell) st = fused ? cell(x, st).second : composed_cell(x, st, cell);
+      else if (fused) st = lstm_gates(x, st[1]);
+      else st = composed_gates(x, st[1]);
       total = total.defined() ? add(total, st[0]) : st[0];
     }
     sum(total).backward();
   };
-  return bench::time_runs(run, 3, repeats, 1);
+  for (int i = 0; i < 3; ++i) unroll(true), unroll(false);
+  std::vector<double> fused, composed;
+  for (std::size_t r = 0; r < repeats; ++r) {
+    for (bool f : {true, false}) {
+      const double t0 = bench::now_s();
+      unroll(f);
+      (f ? fused : composed).push_back(bench::now_s() - t0);
+    }
+  }
+  return {bench::summarize(fused), bench::summarize(composed)};
+}
+
+// The products of the cell unroll alone (its floor): per step x·Wx and h·Wh into one buffer, and
+// backward gh = gA·Whᵀ, gWx += xᵀ·gA, gWh += hᵀ·gA (x needs no gradient here).
+bench::Stats time_cell_gemms(const Size& s, std::size_t repeats) {
+  std::vector<bench::GemmShape> g;
+  const std::size_t G = 4 * s.hidden;
+  for (std::size_t t = 0; t < s.steps; ++t) {
+    g.push_back({false, false, s.batch, G, s.hidden, 1.f, 0, 0});
+    g.push_back({false, false, s.batch, G, s.hidden, 1.f, 0, 0});
+  }
+  for (std::size_t t = 0; t < s.steps; ++t) {
+    g.push_back({false, true, s.batch, s.hidden, G, 0.f, 0, 0});
+    g.push_back({true, false, s.hidden, G, s.batch, 1.f, 0, 1});
+    g.push_back({true, false, s.hidden, G, s.batch, 1.f, 0, 2});
+  }
+  bench::GemmRunner gemms(std::move(g));
+  return bench::time_runs([&] { gemms.run(); }, 3, repeats, 1);
 }
 
 std::string ms(double s) {
@@ -173,22 +219,28 @@ std::string ms(double s) {
 int main(int argc, char** argv) {
   int threads = 1;
   std::size_t repeats = 7;
+  std::string part = "all";
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     if (flag == "--threads") threads = std::atoi(argv[i + 1]);
     else if (flag == "--repeats") repeats = static_cast<std::size_t>(std::atoi(argv[i + 1]));
+    else if (flag == "--part" && (std::string(argv[i + 1]) == "all" || std::string(argv[i + 1]) == "lm" ||
+                                  std::string(argv[i + 1]) == "cell"))
+      part = argv[i + 1];
     else {
-      std::cerr << "usage: minidl_bench_lstm [--threads N] [--repeats R]\n";
+      std::cerr << "usage: minidl_bench_lstm [--threads N] [--repeats R] [--part all|lm|cell]\n";
       return 2;
     }
   }
   blas::set_threads(threads);
   double load[3] = {0, 0, 0};
   getloadavg(load, 3);
-  std::cout << "minidl_bench_lstm: " << blas::threads() << " OpenBLAS thread(s), " << repeats
+  std::cout << "minidl_bench_lstm: " << blas::threads() << " thread(s), " << repeats
             << " repeats, load average " << load[0] << "\n";
 
   const Size w5{500, 128, 128, 20, 35};
+  const Size small{500, 32, 32, 4, 35};
+  if (part != "cell") {
   const StepResult big = time_lm(w5, 3, repeats);
   std::cout << "W5 LSTM LM (V=500, D=H=128, T=35, N=20, Adam): step " << ms(big.step.median) << " (min "
             << ms(big.step.min) << "), GEMM-only " << ms(big.gemm.median) << ", step/GEMM-only "
@@ -196,15 +248,26 @@ int main(int argc, char** argv) {
             << "  heap allocations per step " << big.allocs << " (>= 4 KiB: " << big.large_allocs << "), ops per step "
             << big.ops << "\n";
 
-  const Size small{500, 32, 32, 4, 35};
   const StepResult tiny = time_lm(small, 10, repeats);
   const double overhead_us = (tiny.step.median - tiny.gemm.median) / tiny.ops * 1e6;
   std::cout << "small (D=H=32, N=4): step " << ms(tiny.step.median) << ", GEMM-only " << ms(tiny.gemm.median) << ", "
             << tiny.ops << " ops per step, per-op overhead " << std::setprecision(3) << overhead_us << " us\n";
 
-  const bench::Stats fused = time_cell(true, w5, repeats), composed = time_cell(false, w5, repeats);
-  std::cout << "LSTM cell, 35-step unroll forward+backward (N=20, H=128): fused " << ms(fused.median) << ", composed "
-            << ms(composed.median) << ", composed/fused " << std::setprecision(3) << composed.median / fused.median
-            << "x\n";
+  }
+  if (part == "lm") return 0;
+  for (const Size& size : {w5, small}) {
+    for (CellPart p : {CellPart::cell, CellPart::gates}) {
+      const auto [fused, composed] = time_cells(p, size, repeats);
+      std::cout << (p == CellPart::cell ? "LSTM cell" : "LSTM gate math") << ", " << size.steps
+                << "-step unroll forward+backward (N=" << size.batch << ", H=" << size.hidden << "): fused "
+                << ms(fused.median) << ", composed " << ms(composed.median) << ", composed/fused "
+                << std::setprecision(3) << composed.median / fused.median << "x\n";
+      if (p == CellPart::cell) {
+        const bench::Stats floor = time_cell_gemms(size, repeats);
+        std::cout << "  its products alone " << ms(floor.median) << ": beyond them, fused "
+                  << ms(fused.median - floor.median) << ", composed " << ms(composed.median - floor.median) << "\n";
+      }
+    }
+  }
   return 0;
 }

@@ -1,5 +1,5 @@
 // Gradcheck rows for ops/matrix: matmul with every transpose-flag combination, batched 3-D, and
-// the fused linear layer.
+// the fused linear layer and addmm.
 #include "sweep/sweep.hpp"
 
 namespace sweep {
@@ -17,6 +17,8 @@ std::vector<Row> matrix_rows() {
                   [](const Vs& v) { return matmul(v[0], v[1], false, true); }});
   rows.push_back({"matmul aT bT (4,3)x(5,4)", {{4, 3}, {5, 4}},
                   [](const Vs& v) { return matmul(v[0], v[1], true, true); }});
+  rows.push_back({"addmm (3,5)+(3,4)x(4,5)", {{3, 5}, {3, 4}, {4, 5}},
+                  [](const Vs& v) { return addmm(v[0], v[1], v[2]); }});
   rows.push_back({"matmul vector-like (1,4)x(4,1)", {{1, 4}, {4, 1}}, [](const Vs& v) { return matmul(v[0], v[1]); }});
 
   rows.push_back({"matmul batched (2,3,4)x(2,4,5)", {{2, 3, 4}, {2, 4, 5}},

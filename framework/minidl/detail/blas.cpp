@@ -94,6 +94,13 @@ OpenBlas load_openblas() {
                                                         std::getenv("MINIDL_BLAS_KERNEL"));
     lib.kernel.reason = plan.reason;
     const ScopedEnv coretype("OPENBLAS_CORETYPE", plan.coretype);
+    // OpenBLAS starts its worker threads when it loads, and an idle worker keeps polling with
+    // sched_yield (measured: 10 % of a core through a single-threaded run). minidl never uses them
+    // (set_threads splits products itself), so it loads OpenBLAS single-threaded unless the user
+    // asked for a count through one of the variables OpenBLAS reads.
+    const bool user_count = std::getenv("OPENBLAS_NUM_THREADS") || std::getenv("GOTO_NUM_THREADS") ||
+                            std::getenv("OMP_NUM_THREADS");
+    const ScopedEnv one_thread("OPENBLAS_NUM_THREADS", user_count ? std::string() : std::string("1"));
     handle = dlopen(library, RTLD_NOW | RTLD_LOCAL);
     if (!handle) {
       const std::string first_error = dlerror();
@@ -131,31 +138,85 @@ std::string KernelInfo::label() const { return name + " (" + reason + ")"; }
 
 const KernelInfo& kernel() { return openblas().kernel; }
 
-template <>
-void gemm<float>(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, float alpha, const float* a,
-                 std::size_t lda, const float* b, std::size_t ldb, float beta, float* c, std::size_t ldc) {
-  if (m == 0 || n == 0) return;
+namespace {
+
+// One product straight through OpenBLAS, on the calling thread's OpenBLAS.
+void call_gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, float alpha, const float* a,
+               std::size_t lda, const float* b, std::size_t ldb, float beta, float* c, std::size_t ldc) {
   openblas().sgemm(CblasRowMajor, flag(ta), flag(tb), static_cast<blasint>(m), static_cast<blasint>(n),
-              static_cast<blasint>(k), alpha, a, static_cast<blasint>(lda), b, static_cast<blasint>(ldb), beta, c,
-              static_cast<blasint>(ldc));
+                   static_cast<blasint>(k), alpha, a, static_cast<blasint>(lda), b, static_cast<blasint>(ldb), beta,
+                   c, static_cast<blasint>(ldc));
 }
 
-template <>
-void gemm<double>(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, double alpha, const double* a,
-                  std::size_t lda, const double* b, std::size_t ldb, double beta, double* c, std::size_t ldc) {
-  if (m == 0 || n == 0) return;
+void call_gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, double alpha, const double* a,
+               std::size_t lda, const double* b, std::size_t ldb, double beta, double* c, std::size_t ldc) {
   openblas().dgemm(CblasRowMajor, flag(ta), flag(tb), static_cast<blasint>(m), static_cast<blasint>(n),
-              static_cast<blasint>(k), alpha, a, static_cast<blasint>(lda), b, static_cast<blasint>(ldb), beta, c,
-              static_cast<blasint>(ldc));
+                   static_cast<blasint>(k), alpha, a, static_cast<blasint>(lda), b, static_cast<blasint>(ldb), beta,
+                   c, static_cast<blasint>(ldc));
 }
+
+// Below this many multiply-adds (about 40 µs on one AVX-512 core) waking a second thread costs
+// more than it saves.
+constexpr std::size_t kSplitMacs = std::size_t(1) << 21;
+// Every part keeps at least this many multiply-adds, so each is still worth a thread.
+constexpr std::size_t kMinPartMacs = std::size_t(1) << 20;
+// The smallest block of C a part gets: rows (OpenBLAS's N unroll is at most 8) and columns (a
+// multiple of 64 keeps every part on whole SIMD vectors in the kernels' M direction).
+constexpr std::size_t kRowBlock = 8, kColBlock = 64;
+
+}  // namespace
+
+template <typename T>
+void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, T alpha, const T* a, std::size_t lda,
+          const T* b, std::size_t ldb, T beta, T* c, std::size_t ldc) {
+  if (m == 0 || n == 0) return;
+  const std::size_t threads = static_cast<std::size_t>(detail::parallel_threads());
+  const bool split = threads > 1 && !detail::inside_parallel_chunk() && m * n * k >= kSplitMacs;
+  // C is cut into blocks of whole rows or whole columns; each block is an ordinary single-threaded
+  // call over the full k. Every part packs the whole of the operand it does not cut (B for a row
+  // split, A for a column split), so the cut goes across the longer side of C and the smaller
+  // operand is the one packed twice. The parts depend only on the shape and the thread count, so a
+  // product is bit-reproducible at a given count. Across counts an element may round differently,
+  // because OpenBLAS picks its kernel (blocked, small-matrix, direct) by the size of each call:
+  // within float rounding of Σ|a·b| (tested).
+  const bool by_rows = m >= n;
+  const std::size_t extent = by_rows ? m : n, block = by_rows ? kRowBlock : kColBlock;
+  const std::size_t blocks = extent / block, other = (by_rows ? n : m) * k;
+  std::size_t parts = split ? std::min(threads, blocks) : 1;
+  // The smallest part has blocks / parts (rounded down) blocks.
+  while (parts > 1 && (blocks / parts) * block * other <= kMinPartMacs) --parts;
+  if (parts <= 1) {
+    call_gemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    return;
+  }
+  detail::parallel_chunks(parts, [&](std::size_t i) {
+    const std::size_t lo = detail::chunk_begin(blocks, parts, i) * block;
+    const std::size_t hi = i + 1 == parts ? extent : detail::chunk_begin(blocks, parts, i + 1) * block;
+    if (by_rows) {
+      // Rows lo..hi of op(A): stored rows when A is not transposed, stored columns when it is.
+      call_gemm(ta, tb, hi - lo, n, k, alpha, a + (ta ? lo : lo * lda), lda, b, ldb, beta, c + lo * ldc, ldc);
+    } else {
+      // Columns lo..hi of op(B), likewise.
+      call_gemm(ta, tb, m, hi - lo, k, alpha, a, lda, b + (tb ? lo * ldb : lo), ldb, beta, c + lo, ldc);
+    }
+  });
+}
+
+template void gemm<float>(bool, bool, std::size_t, std::size_t, std::size_t, float, const float*, std::size_t,
+                          const float*, std::size_t, float, float*, std::size_t);
+template void gemm<double>(bool, bool, std::size_t, std::size_t, std::size_t, double, const double*, std::size_t,
+                           const double*, std::size_t, double, double*, std::size_t);
 
 std::string config() { return openblas().get_config(); }
 void set_openblas_threads(int threads) { openblas().set_num_threads(threads); }
 void set_threads(int threads) {
-  set_openblas_threads(threads);
+  // OpenBLAS stays on one thread: minidl splits large products itself (gemm above), so no OpenBLAS
+  // worker ever spins waiting for a core another program holds.
+  set_openblas_threads(1);
   detail::set_parallel_threads(threads);
 }
-int threads() { return openblas().get_num_threads(); }
+int threads() { return detail::parallel_threads(); }
+int openblas_threads() { return openblas().get_num_threads(); }
 
 int available_cores() {
   cpu_set_t set;
@@ -181,7 +242,7 @@ bool cpu_times(unsigned long long& total, unsigned long long& idle) {
   return true;
 }
 
-// CPU jiffies this process has used (all its threads, OpenBLAS's spinning workers included).
+// CPU jiffies this process has used (all its threads).
 unsigned long long own_time() {
   std::ifstream in("/proc/self/stat");
   std::string line;
@@ -209,7 +270,7 @@ int idle_cores(int sample_ms) {
   if (!cpu_times(t0, i0)) return cores;
   std::this_thread::sleep_for(std::chrono::milliseconds(std::max(sample_ms, 10)));
   if (!cpu_times(t1, i1) || t1 <= t0) return cores;
-  // Time this process used counts as free: it is our own OpenBLAS workers spinning down, not
+  // Time this process used counts as free: it is our own threads (or OpenBLAS's, spinning down), not
   // competition. /proc/stat counts every CPU of the machine; scale to the cores we may use.
   const unsigned long long own = own_time() - own0;
   const double idle_fraction =
@@ -224,8 +285,8 @@ std::string oversubscription_warning(int threads) {
   const int idle = idle_cores();
   if (threads <= idle) return "";
   std::ostringstream out;
-  out << "note: " << threads << " OpenBLAS threads but only " << idle << " of " << available_cores()
-      << " cores are idle: its threads spin while they wait for a core, so --threads " << std::max(1, idle)
+  out << "note: " << threads << " threads but only " << idle << " of " << available_cores()
+      << " cores are idle: the work split across them waits for the busy core, so --threads " << std::max(1, idle)
       << " may well be faster";
   return out.str();
 }

@@ -10,7 +10,11 @@ namespace blas {
 
 /// C = alpha * op(A) * op(B) + beta * C on row-major matrices, where op(X) is X or X^T by the
 /// transpose flags: op(A) is (M,K), op(B) is (K,N), C is (M,N). lda/ldb/ldc are row strides of the
-/// matrices as stored. Transposes are BLAS flags, never materialised copies.
+/// matrices as stored. Transposes are BLAS flags, never materialised copies. With set_threads(n),
+/// n > 1, a product of at least 2^21 multiply-adds is cut into blocks of rows (or columns) of C that
+/// run on minidl's threads (detail/parallel.hpp), each a single-threaded OpenBLAS call over the
+/// whole K. Bit-reproducible at a given thread count; across counts an element may differ by float
+/// rounding (OpenBLAS chooses its kernel by the size of each call).
 template <typename T>
 void gemm(bool transpose_a, bool transpose_b, std::size_t m, std::size_t n, std::size_t k, T alpha, const T* a,
           std::size_t lda, const T* b, std::size_t ldb, T beta, T* c, std::size_t ldc);
@@ -36,13 +40,17 @@ const KernelInfo& kernel();
 /// OpenBLAS's build description (names the kernel, e.g. "OpenBLAS 0.3.21 ... Cooperlake").
 std::string config();
 
-/// Sets OpenBLAS's thread count only (set_threads sets minidl's own threads too).
+/// Sets OpenBLAS's own thread count only. minidl keeps it at 1 (set_threads); this is for tools
+/// that compare against OpenBLAS's threading.
 void set_openblas_threads(int threads);
 
-/// Sets the number of threads: OpenBLAS's and those minidl splits its own work over
-/// (detail/parallel.hpp). On an idle 2-core machine 2 threads made every training
-/// workload faster (docs/performance.md); on a busy one 1 thread was, because OpenBLAS threads spin
-/// while they wait for a core.
+/// The number of threads OpenBLAS itself would use for one call (1 under set_threads).
+int openblas_threads();
+
+/// Sets the number of threads minidl computes on: large matrix products (gemm) and its own loops
+/// (detail/parallel.hpp) are split over them, while OpenBLAS itself runs single-threaded inside
+/// each part. Idle workers sleep instead of spinning, so a busy core delays one part, not every
+/// product (docs/performance.md).
 void set_threads(int threads);
 
 /// The number of cores this process may run on (its CPU affinity; at least 1): the default thread
@@ -54,16 +62,14 @@ int available_cores();
 /// counters cannot be read.
 int idle_cores(int sample_ms = 100);
 
-/// The default BLAS thread count of the training programs: one per idle core, at least 1, so that
-/// OpenBLAS never competes for a busy core (its threads spin while they wait: measured 9x slower
-/// than 1 thread while a build ran on the other core). On an idle 2-core machine this is 2, which
-/// made every training workload faster. Thread counts change GEMM rounding, so runs that must be
-/// bit-reproducible pass an explicit count instead.
+/// The default thread count of the training programs: one per idle core, at least 1, so that the
+/// work is never split onto a core another program keeps busy (each split waits for its slowest
+/// part). On an idle 2-core machine this is 2.
 int auto_threads();
 
 /// What a program's thread option resolved to (see apply_threads).
 struct ThreadChoice {
-  int threads = 1;         ///< OpenBLAS threads now in use
+  int threads = 1;         ///< threads now in use (set_threads)
   bool automatic = false;  ///< chosen by auto_threads() rather than given
   std::string note;        ///< oversubscription_warning for a given count, else ""
   /// "2 BLAS thread(s) (one per idle core)", for a program's start-up line.
@@ -78,7 +84,7 @@ ThreadChoice apply_threads(int requested);
 /// "". The training programs show it at start-up when the user asked for more threads than idle cores.
 std::string oversubscription_warning(int threads);
 
-/// The number of threads OpenBLAS will use.
+/// The number of threads minidl computes on (set_threads; 1 by default).
 int threads();
 
 }  // namespace blas

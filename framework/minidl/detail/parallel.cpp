@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <condition_variable>
 #include <exception>
@@ -17,6 +18,25 @@ namespace detail {
 namespace {
 
 thread_local bool t_inside_chunk = false;
+
+// How long a thread polls before it sleeps: jobs within a training step come tens of microseconds
+// apart, and a futex wake-up costs about as much, so a worker that just finished a job, and a
+// caller waiting for the last chunk, poll this long first. Short enough that a worker idle
+// between steps (or between programs' phases) sleeps almost at once.
+constexpr std::chrono::microseconds kPollFor{50};
+
+// Polls `ready` until it returns true or kPollFor has passed; returns its last answer.
+template <typename F>
+bool poll_briefly(F&& ready) {
+  const auto until = std::chrono::steady_clock::now() + kPollFor;
+  for (unsigned i = 1;; ++i) {
+    if (ready()) return true;
+    if (i % 32 == 0 && std::chrono::steady_clock::now() >= until) return false;
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#endif
+  }
+}
 
 // The persistent workers. One job at a time (run_mutex_); a job is published under state_mutex_
 // with a new generation number, and chunks are claimed with an atomic counter.
@@ -43,8 +63,9 @@ class Pool {
     }
     const std::size_t helpers = std::min<std::size_t>(static_cast<std::size_t>(threads) - 1, chunks - 1);
     start_workers(helpers);
-    // GEMMs inside chunks run on one OpenBLAS thread: the chunks already occupy the cores.
-    const int blas_threads = blas::threads();
+    // GEMMs inside chunks run on one OpenBLAS thread: the chunks already occupy the cores (set_threads
+    // keeps OpenBLAS at one anyway; this covers a program that raised it itself).
+    const int blas_threads = blas::openblas_threads();
     if (blas_threads != 1) blas::set_openblas_threads(1);
     {
       std::lock_guard<std::mutex> lock(state_mutex_);
@@ -55,11 +76,15 @@ class Pool {
       pending_ = chunks;
       active_helpers_ = helpers;
       error_ = nullptr;
-      ++generation_;
+      generation_.store(generation_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
     }
     wake_.notify_all();
     work(call, ctx, chunks);
     std::exception_ptr error;
+    poll_briefly([&] {
+      std::lock_guard<std::mutex> lock(state_mutex_);
+      return pending_ == 0 && joined_ == 0;
+    });
     {
       std::unique_lock<std::mutex> lock(state_mutex_);
       done_.wait(lock, [&] { return pending_ == 0 && joined_ == 0; });
@@ -111,11 +136,15 @@ class Pool {
       void (*call)(void*, std::size_t) = nullptr;
       void* ctx = nullptr;
       std::size_t chunks = 0;
+      // A new job shows first in generation_; its fields are then read under the lock.
+      poll_briefly([&] { return generation_.load(std::memory_order_acquire) != seen; });
       {
         std::unique_lock<std::mutex> lock(state_mutex_);
-        wake_.wait(lock, [&] { return stop_ || (generation_ != seen && index < active_helpers_); });
+        wake_.wait(lock, [&] {
+          return stop_ || (generation_.load(std::memory_order_relaxed) != seen && index < active_helpers_);
+        });
         if (stop_) return;
-        seen = generation_;
+        seen = generation_.load(std::memory_order_relaxed);
         ++joined_;
         call = call_;
         ctx = ctx_;
@@ -142,7 +171,7 @@ class Pool {
   std::size_t pending_ = 0;         // chunks not yet finished
   std::size_t active_helpers_ = 0;  // workers with a smaller index join the current job
   std::size_t joined_ = 0;          // workers inside work() for the current job
-  std::uint64_t generation_ = 0;
+  std::atomic<std::uint64_t> generation_{0};  // written under state_mutex_, polled without it
   std::exception_ptr error_;
   bool stop_ = false;
 };
@@ -156,6 +185,7 @@ Pool& pool() {
 
 void set_parallel_threads(int threads) { pool().set_threads(threads); }
 int parallel_threads() { return pool().threads(); }
+bool inside_parallel_chunk() { return t_inside_chunk; }
 void run_chunks(std::size_t chunks, void (*call)(void*, std::size_t), void* ctx) { pool().run(chunks, call, ctx); }
 
 }  // namespace detail

@@ -22,6 +22,10 @@ void set_parallel_threads(int threads);
 /// The current value of set_parallel_threads.
 int parallel_threads();
 
+/// True on a thread that is running a chunk of run_chunks: nested parallel calls there run
+/// serially, so callers that would only split work skip the split.
+bool inside_parallel_chunk();
+
 /// Runs call(ctx, i) for every i in [0, chunks), on up to parallel_threads() threads, and returns
 /// when all are done. The first exception a chunk throws is rethrown here (the other chunks still
 /// run). Calls made while another thread's parallel_chunks runs, or from inside a chunk, run

@@ -7,6 +7,7 @@
 #include "minidl/ops/elementwise.hpp"
 #include "minidl/ops/matrix.hpp"
 #include "minidl/ops/recurrent.hpp"
+#include "minidl/ops/shape.hpp"
 #include "minidl/ops/split.hpp"
 
 namespace minidl {
@@ -27,12 +28,13 @@ void check_sizes(const char* cell, std::size_t input_size, std::size_t hidden_si
 }
 
 // The state a cell step starts from: the given one after checking it, or zeros.
+// `what` names x in messages: "x", or "px" for a projected input.
 template <typename T>
 State<T> start_state(const char* cell, const Variable<T>& x, const State<T>& state, std::size_t k, std::size_t input,
-                     std::size_t hidden) {
+                     std::size_t hidden, const char* what = "x") {
   const Shape xs = x.shape();
   if (xs.size() != 2 || xs[1] != input) {
-    throw std::invalid_argument(std::string(cell) + ": x is " + shape_str(xs) + ", expected (N," +
+    throw std::invalid_argument(std::string(cell) + ": " + what + " is " + shape_str(xs) + ", expected (N," +
                                 std::to_string(input) + ")");
   }
   const Shape hs{xs[0], hidden};
@@ -75,6 +77,18 @@ std::pair<Variable<T>, State<T>> RNNCell<T>::forward(const Variable<T>& x, const
 }
 
 template <typename T>
+Variable<T> RNNCell<T>::project_input(const Variable<T>& x) const {
+  return linear(x, Wx, b);
+}
+
+template <typename T>
+std::pair<Variable<T>, State<T>> RNNCell<T>::step_projected(const Variable<T>& px, const State<T>& state) {
+  const State<T> s = start_state("RNNCell", px, state, kStateSize, Wh.shape()[1], hidden_size(), "px");
+  Variable<T> h = tanh(addmm(px, s[0], Wh));
+  return {h, State<T>{h}};
+}
+
+template <typename T>
 std::string RNNCell<T>::describe() const {
   return arrow("RNNCell", Wx.shape()[0], hidden_size());
 }
@@ -91,6 +105,18 @@ template <typename T>
 std::pair<Variable<T>, State<T>> LSTMCell<T>::forward(const Variable<T>& x, const State<T>& state) {
   const State<T> s = start_state("LSTMCell", x, state, kStateSize, Wx.shape()[0], hidden_size());
   std::vector<Variable<T>> hc = lstm_gates(affine2(x, Wx, s[0], Wh, b), s[1]);
+  return {hc[0], State<T>{hc[0], hc[1]}};
+}
+
+template <typename T>
+Variable<T> LSTMCell<T>::project_input(const Variable<T>& x) const {
+  return linear(x, Wx, b);
+}
+
+template <typename T>
+std::pair<Variable<T>, State<T>> LSTMCell<T>::step_projected(const Variable<T>& px, const State<T>& state) {
+  const State<T> s = start_state("LSTMCell", px, state, kStateSize, Wh.shape()[1], hidden_size(), "px");
+  std::vector<Variable<T>> hc = lstm_gates(addmm(px, s[0], Wh), s[1]);
   return {hc[0], State<T>{hc[0], hc[1]}};
 }
 
@@ -112,6 +138,18 @@ template <typename T>
 std::pair<Variable<T>, State<T>> GRUCell<T>::forward(const Variable<T>& x, const State<T>& state) {
   const State<T> s = start_state("GRUCell", x, state, kStateSize, Wx.shape()[0], hidden_size());
   Variable<T> h = gru_gates(linear(x, Wx, bx), linear(s[0], Wh, bh), s[0]);
+  return {h, State<T>{h}};
+}
+
+template <typename T>
+Variable<T> GRUCell<T>::project_input(const Variable<T>& x) const {
+  return linear(x, Wx, bx);
+}
+
+template <typename T>
+std::pair<Variable<T>, State<T>> GRUCell<T>::step_projected(const Variable<T>& px, const State<T>& state) {
+  const State<T> s = start_state("GRUCell", px, state, kStateSize, Wh.shape()[1], hidden_size(), "px");
+  Variable<T> h = gru_gates(px, linear(s[0], Wh, bh), s[0]);
   return {h, State<T>{h}};
 }
 
@@ -166,19 +204,25 @@ std::pair<Variable<T>, State<T>> RecurrentLayer<T, Cell>::forward(const Variable
       for (std::size_t l = 0; l < L; ++l) per_layer[l].push_back(layers[l]);
     }
   }
-  std::vector<Variable<T>> seq = unbind(x, time_axis);
+  // Time-major rows (T·N, D): step t is rows [t·N, (t+1)·N), so one GEMM projects every step and
+  // split hands each step its rows (its backward writes all T gradients into one buffer).
+  const std::size_t T_steps = xs[static_cast<std::size_t>(time_axis)];
+  Variable<T> rows = reshape(options_.batch_first ? permute(x, {1, 0, 2}) : x, Shape{T_steps * N, input_size_});
+  std::vector<Variable<T>> seq;
   std::vector<std::vector<Variable<T>>> final_state(K);
   for (std::size_t l = 0; l < L; ++l) {
+    if (l > 0) {
+      rows = concat<T>(seq, 0);
+      if (dropout_) rows = dropout_->forward(rows);
+    }
+    seq = split(cells[l]->project_input(rows), std::vector<std::size_t>(T_steps, N), 0);
     State<T> s = per_layer[l];
     for (auto& step : seq) {
-      auto [y, next] = cells[l]->forward(step, s);
+      auto [y, next] = cells[l]->step_projected(step, s);
       step = y;
       s = std::move(next);
     }
     for (std::size_t k = 0; k < K; ++k) final_state[k].push_back(s[k]);
-    if (dropout_ && l + 1 < L) {
-      for (auto& step : seq) step = dropout_->forward(step);
-    }
   }
   State<T> out;
   for (std::size_t k = 0; k < K; ++k) out.push_back(stack(final_state[k], 0));

@@ -6,6 +6,11 @@
 // Cells use the fused ops of ops/recurrent.hpp: the gate pre-activations are one buffer filled by
 // two GEMMs (affine2: all gates at once), the gate math is one op (lstm_gates, gru_gates) with a
 // fused backward. Weights are (in, out) as in the book (x·W), initialised U(−1/√H, 1/√H).
+//
+// An unrolled layer does not call the cells' forward step by step: the input half x·Wx + b does
+// not depend on the recurrence, so it computes it for all T steps as one (T·N, D) GEMM
+// (project_input), and each step adds only h·Wh (step_projected). In backward that makes the
+// input gradient and Wx's gradient one GEMM each instead of T, with no per-step accumulation.
 
 #include <memory>
 #include <string>
@@ -32,6 +37,11 @@ class RNNCell : public StatefulModule<T> {
   std::pair<Variable<T>, State<T>> forward(const Variable<T>& x, const State<T>& state) override;
   /// "RNNCell(10 -> 20)".
   std::string describe() const override;
+  /// x·Wx + b for M rows at once, (M,D) -> (M,H): the input half of a step, which an unrolled
+  /// layer computes for every time step in one GEMM.
+  Variable<T> project_input(const Variable<T>& x) const;
+  /// One step from px = project_input(x) (N,H): h' = tanh(px + h·Wh) (addmm). Equals forward(x).
+  std::pair<Variable<T>, State<T>> step_projected(const Variable<T>& px, const State<T>& state);
   std::size_t hidden_size() const { return Wh.shape()[0]; }  ///< H.
 
   Variable<T> Wx, Wh, b;
@@ -51,6 +61,12 @@ class LSTMCell : public StatefulModule<T> {
   std::pair<Variable<T>, State<T>> forward(const Variable<T>& x, const State<T>& state) override;
   /// "LSTMCell(10 -> 20)".
   std::string describe() const override;
+  /// x·Wx + b for M rows at once, (M,D) -> (M,4H): the input half of the gate pre-activations,
+  /// which an unrolled layer computes for every time step in one GEMM.
+  Variable<T> project_input(const Variable<T>& x) const;
+  /// One step from px = project_input(x) (N,4H): A = px + h·Wh (addmm), then lstm_gates.
+  /// Equals forward(x, state) up to rounding.
+  std::pair<Variable<T>, State<T>> step_projected(const Variable<T>& px, const State<T>& state);
   std::size_t hidden_size() const { return Wh.shape()[0]; }  ///< H.
 
   Variable<T> Wx, Wh, b;
@@ -70,6 +86,11 @@ class GRUCell : public StatefulModule<T> {
   std::pair<Variable<T>, State<T>> forward(const Variable<T>& x, const State<T>& state) override;
   /// "GRUCell(10 -> 20)".
   std::string describe() const override;
+  /// Ax = x·Wx + bx for M rows at once, (M,D) -> (M,3H), which an unrolled layer computes for
+  /// every time step in one GEMM.
+  Variable<T> project_input(const Variable<T>& x) const;
+  /// One step from px = project_input(x) (N,3H): gru_gates(px, h·Wh + bh, h). Equals forward(x).
+  std::pair<Variable<T>, State<T>> step_projected(const Variable<T>& px, const State<T>& state);
   std::size_t hidden_size() const { return Wh.shape()[0]; }  ///< H.
 
   Variable<T> Wx, Wh, bx, bh;
@@ -83,7 +104,8 @@ struct RecurrentOptions {
 };
 
 /// A cell unrolled over time and stacked `layers` deep (the book's TimeRNN/TimeLSTM, PyTorch's
-/// nn.RNN/LSTM/GRU). x is (T,N,D), or (N,T,D) with batch_first; y is the last layer's h at every
+/// nn.RNN/LSTM/GRU). Each layer projects its whole input sequence at once (Cell::project_input),
+/// then runs Cell::step_projected per time step. x is (T,N,D), or (N,T,D) with batch_first; y is the last layer's h at every
 /// step, (T,N,H) or (N,T,H). The state holds kStateSize tensors of shape (layers, N, H) (h, and c
 /// for LSTM) and is what the next window continues from; pass detach_state(state) between
 /// truncated-BPTT windows. Children "cell0", "cell1", ... (parameters "cell0.Wx", ...), and

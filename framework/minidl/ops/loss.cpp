@@ -202,6 +202,29 @@ Variable<T> cross_entropy_error(const Variable<T>& y, const std::vector<std::siz
                    });
 }
 
+template <typename T>
+Variable<T> cross_entropy_error(const Variable<T>& y, const IndexTensor& labels) {
+  const char* op = "cross_entropy_error";
+  const Shape ys = y.shape();
+  const Shape ls = to_shape(labels.shape());
+  const bool single = ys.size() == 1 && (ls.empty() || ls == Shape{1});
+  const bool batch = ys.size() == 2 && ls == Shape{ys[0]};
+  if (!single && !batch) {
+    throw std::invalid_argument(std::string(op) + ": labels " + shape_str(ls) + " do not fit y " + shape_str(ys) +
+                                ": expected (N) labels for (N,C), or one label for (C)");
+  }
+  std::vector<std::size_t> positions(labels.size());
+  for (std::size_t i = 0; i < labels.size(); ++i) {
+    const Index id = labels.data()[i];
+    if (id < 0) {
+      throw std::invalid_argument(std::string(op) + ": label " + std::to_string(id) + " at " +
+                                  detail::flat_index_str(i, ls) + " is negative (y " + shape_str(ys) + ")");
+    }
+    positions[i] = static_cast<std::size_t>(id);
+  }
+  return cross_entropy_error(y, positions);
+}
+
 // ---- fused softmax + cross-entropy --------------------------------------------------------------
 
 namespace {
@@ -381,7 +404,8 @@ Variable<T> softmax_cross_entropy(const Variable<T>& logits, const Variable<T>& 
   template Variable<T> cross_entropy_error<T>(const Variable<T>&, const std::vector<std::size_t>&);   \
   template Variable<T> softmax_cross_entropy<T>(const Variable<T>&, const std::vector<std::size_t>&); \
   template Variable<T> softmax_cross_entropy<T>(const Variable<T>&, const Variable<T>&);                \
-  template Variable<T> softmax_cross_entropy<T>(const Variable<T>&, const IndexTensor&, Index);
+  template Variable<T> softmax_cross_entropy<T>(const Variable<T>&, const IndexTensor&, Index);                \
+  template Variable<T> cross_entropy_error<T>(const Variable<T>&, const IndexTensor&);
 
 MINIDL_INSTANTIATE(float)
 MINIDL_INSTANTIATE(double)

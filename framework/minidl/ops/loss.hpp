@@ -5,7 +5,7 @@
 // Shapes: y / logits are (C) for a single example (a batch of one, like the book's
 // y.reshape(1, y.size)) or (N,C) for a batch of N; the batch mean divides by N.
 // Targets come either as a tensor of y's shape (one-hot or soft) or as integer class labels,
-// passed as `const std::vector<std::size_t>&` with one label per example in [0, C).
+// passed as `const std::vector<std::size_t>&` or as an IndexTensor, one label per example in [0, C).
 //
 // A loss that comes out NaN or infinite throws std::domain_error naming the op and the first
 // offending input element ("softmax_cross_entropy: loss is NaN (logits contain NaN at (3,7))"):
@@ -45,6 +45,19 @@ Variable<T> cross_entropy_error(const Variable<T>& y, const Variable<T>& t);
 /// ("cross_entropy_error: label 12 at index 3 is out of range for 10 classes").
 template <typename T>
 Variable<T> cross_entropy_error(const Variable<T>& y, const std::vector<std::size_t>& labels);
+
+/// cross_entropy_error with integer labels as an IndexTensor: (N) labels for y (N,C), or a single
+/// label, shape () or (1), for y (C). The same node and backward as the std::vector form; the
+/// labels are checked first, so a negative id is named ("label -3 at (4)") instead of wrapping.
+/// Throws std::invalid_argument when the labels' shape is not y's without its class axis.
+template <typename T>
+Variable<T> cross_entropy_error(const Variable<T>& y, const IndexTensor& labels);
+
+/// Brace-list labels, cross_entropy_error(y, {0, 2, 1}): the std::vector<std::size_t> form above.
+template <typename T>
+Variable<T> cross_entropy_error(const Variable<T>& y, std::initializer_list<std::size_t> labels) {
+  return cross_entropy_error(y, std::vector<std::size_t>(labels));
+}
 
 /// The book's SoftmaxWithLoss as one node, from raw scores:
 ///   E = (1/N) Σ_i (lse_i − x[i, labels[i]]),  lse_i = m_i + log Σ_k exp(x_ik − m_i),  m_i = max_k x_ik,

@@ -95,9 +95,30 @@ Variable<T> linear(const Variable<T>& x, const Variable<T>& W, const Variable<T>
   });
 }
 
+template <typename T>
+Variable<T> addmm(const Variable<T>& base, const Variable<T>& a, const Variable<T>& W) {
+  const auto &ys = base.data().shape(), &as = a.data().shape(), &ws = W.data().shape();
+  if (ys.size() != 2 || as.size() != 2 || ws.size() != 2 || as[1] != ws[0] || ys[0] != as[0] || ys[1] != ws[1]) {
+    throw std::invalid_argument("addmm: base " + shape_str(base.shape()) + " + a " + shape_str(a.shape()) + " x W " +
+                                shape_str(W.shape()) + " (needs base (N,G), a (N,K), W (K,G))");
+  }
+  const std::size_t n = as[0], k = as[1], g = ws[1];
+  Tensor<T> y = base.data();
+  if (n && g && k) blas::gemm<T>(false, false, n, g, k, T(1), a.data().data(), k, W.data().data(), g, T(1), y.data(), g);
+  return record<T>("addmm", std::move(y), {base, a, W}, [](const Inputs<T>& in, const Variable<T>&, const Variable<T>& gy) {
+    Grads<T> grads = make_grads<T>(3);
+    if (in[0].requires_grad()) grads[0] = gy;
+    if (in[1].requires_grad()) grads[1] = matmul(gy, in[2], false, true);  // (N,G)·(K,G)ᵀ -> (N,K)
+    if (in[2].requires_grad()) grads[2] = matmul(in[1], gy, true, false);  // (N,K)ᵀ·(N,G) -> (K,G)
+    return grads;
+  });
+}
+
 template Variable<float> matmul<float>(const Variable<float>&, const Variable<float>&, bool, bool);
 template Variable<double> matmul<double>(const Variable<double>&, const Variable<double>&, bool, bool);
 template Variable<float> linear<float>(const Variable<float>&, const Variable<float>&, const Variable<float>&);
 template Variable<double> linear<double>(const Variable<double>&, const Variable<double>&, const Variable<double>&);
+template Variable<float> addmm<float>(const Variable<float>&, const Variable<float>&, const Variable<float>&);
+template Variable<double> addmm<double>(const Variable<double>&, const Variable<double>&, const Variable<double>&);
 
 }  // namespace minidl

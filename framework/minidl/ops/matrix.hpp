@@ -20,4 +20,11 @@ Variable<T> matmul(const Variable<T>& a, const Variable<T>& b, bool transpose_a 
 template <typename T>
 Variable<T> linear(const Variable<T>& x, const Variable<T>& W, const Variable<T>& b);
 
+/// y = base + a · W with base (N,G), a (N,K), W (K,G) -> y (N,G) (BLAS's and PyTorch's addmm): a
+/// recurrent step's gate pre-activations when x·Wx + b was computed for the whole sequence at once.
+/// One GEMM with beta = 1 onto a copy of base. Backward: gbase = gy, ga = gy · Wᵀ, gW = aᵀ · gy.
+/// Throws std::invalid_argument naming the three shapes on a mismatch.
+template <typename T>
+Variable<T> addmm(const Variable<T>& base, const Variable<T>& a, const Variable<T>& W);
+
 }  // namespace minidl

@@ -211,17 +211,21 @@ Variable<T> gather_by_index(const Variable<T>& x, const Index& idx, const Tensor
 // gradient (and its gradient's gradient) through the argmax positions.
 template <typename T>
 Variable<T> scatter_by_index(const Variable<T>& x, const Index& idx, const TensorShape& shape) {
-  Tensor<T> y = Tensor<T>::from_shape(shape);
-  y.fill(T(0));
   const T* px = x.data().data();
-  T* py = y.data();
   const std::uint32_t* off = idx->offset.data();
   const std::size_t outs = idx->out_plane, ins = idx->in_plane;
-  // Planes are independent: each chunk takes whole planes.
   const std::size_t planes = outs ? idx->offset.size() / outs : 0, chunks = plane_chunks(planes, ins);
+  // Without windows there is nothing to scatter and no plane loop to zero the result.
+  Tensor<T> y = Tensor<T>::from_shape(shape);
+  if (!planes) y.fill(T(0));
+  T* py = y.data();
+  // Planes are independent: each chunk takes whole planes, and zeroes each plane just before it
+  // scatters into it, so the plane is still in cache (one pass over the result, not a separate
+  // memset of all of it first) and the zeroing is split across threads too.
   detail::parallel_chunks(chunks, [&](std::size_t c) {
     for (std::size_t pl = detail::chunk_begin(planes, chunks, c); pl < detail::chunk_begin(planes, chunks, c + 1); ++pl) {
       const std::size_t base = pl * ins;
+      std::fill(py + base, py + base + ins, T(0));
       for (std::size_t k = pl * outs, end = k + outs; k < end; ++k) py[base + off[k]] += px[k];
     }
   });

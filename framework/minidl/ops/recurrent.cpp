@@ -55,32 +55,60 @@ struct LstmActs {
   Cache<T> gates, tanh_c;
 };
 
+// One row of the forward: activates a (4H) into acts, then c' = f⊙c + i⊙g, tanh(c') and
+// h' = o⊙tanh(c'). Restrict-qualified so the element loops vectorise.
 template <typename T>
-Tensor<T> lstm_activate(const Tensor<T>& A, std::size_t n, std::size_t h) {
-  Tensor<T> acts = Tensor<T>::from_shape({n, 4 * h});
-  for (std::size_t r = 0; r < n; ++r) {
-    const T* a = A.data() + r * 4 * h;
-    T* y = acts.data() + r * 4 * h;
-    kernels::sigmoid(a, y, 2 * h);                  // i, f
-    kernels::tanh(a + 2 * h, y + 2 * h, h);         // g
-    kernels::sigmoid(a + 3 * h, y + 3 * h, h);      // o
+void lstm_forward_row(const T* a, const T* __restrict c, T* __restrict acts, T* __restrict cn, T* __restrict tc,
+                      T* __restrict hn, std::size_t h) {
+  kernels::sigmoid(a, acts, 2 * h);              // i, f
+  kernels::tanh(a + 2 * h, acts + 2 * h, h);     // g
+  kernels::sigmoid(a + 3 * h, acts + 3 * h, h);  // o
+  const T* __restrict i = acts;
+  const T* __restrict f = acts + h;
+  const T* __restrict g = acts + 2 * h;
+  for (std::size_t j = 0; j < h; ++j) cn[j] = f[j] * c[j] + i[j] * g[j];
+  kernels::tanh(cn, tc, h);
+  if (hn) {
+    const T* __restrict o = acts + 3 * h;
+    for (std::size_t j = 0; j < h; ++j) hn[j] = o[j] * tc[j];
   }
-  return acts;
 }
 
-// c' = f⊙c + i⊙g from the activated gates.
+// The forward on tensors: the activations and tanh(c') (what the backward kernel reads), and c',
+// h' when asked for (the backward op recomputes only the first two).
 template <typename T>
-Tensor<T> lstm_cell_state(const Tensor<T>& acts, const Tensor<T>& c, std::size_t n, std::size_t h) {
-  Tensor<T> cn = Tensor<T>::from_shape({n, h});
+LstmActs<T> lstm_forward(const Tensor<T>& A, const Tensor<T>& c, std::size_t n, std::size_t h, Tensor<T>* cn,
+                         Tensor<T>* hn) {
+  auto gates = std::make_shared<Tensor<T>>(Tensor<T>::from_shape({n, 4 * h}));
+  auto tc = std::make_shared<Tensor<T>>(Tensor<T>::from_shape({n, h}));
+  Tensor<T> scratch;
+  if (!cn) scratch = Tensor<T>::from_shape({h});
+  if (cn) *cn = Tensor<T>::from_shape({n, h});
+  if (hn) *hn = Tensor<T>::from_shape({n, h});
   for (std::size_t r = 0; r < n; ++r) {
-    const T* i = acts.data() + r * 4 * h;
-    const T* f = i + h;
-    const T* g = i + 2 * h;
-    const T* cp = c.data() + r * h;
-    T* out = cn.data() + r * h;
-    for (std::size_t j = 0; j < h; ++j) out[j] = f[j] * cp[j] + i[j] * g[j];
+    lstm_forward_row(A.data() + r * 4 * h, c.data() + r * h, gates->data() + r * 4 * h,
+                     cn ? cn->data() + r * h : scratch.data(), tc->data() + r * h, hn ? hn->data() + r * h : nullptr, h);
   }
-  return cn;
+  return {gates, tc};
+}
+
+// One row of the backward kernel (the formulas in lstm_gates_backward's doc comment).
+template <typename T>
+void lstm_backward_row(const T* __restrict acts, const T* __restrict t, const T* __restrict c,
+                       const T* __restrict gh, const T* __restrict gc, T* __restrict da, T* __restrict dc,
+                       std::size_t h) {
+  const T* __restrict i = acts;
+  const T* __restrict f = acts + h;
+  const T* __restrict g = acts + 2 * h;
+  const T* __restrict o = acts + 3 * h;
+  for (std::size_t j = 0; j < h; ++j) {
+    const T dcn = gc[j] + gh[j] * o[j] * (T(1) - t[j] * t[j]);
+    da[j] = dcn * g[j] * i[j] * (T(1) - i[j]);
+    da[h + j] = dcn * c[j] * f[j] * (T(1) - f[j]);
+    da[2 * h + j] = dcn * i[j] * (T(1) - g[j] * g[j]);
+    da[3 * h + j] = gh[j] * t[j] * o[j] * (T(1) - o[j]);
+    dc[j] = dcn * f[j];
+  }
 }
 
 template <typename T>
@@ -130,24 +158,8 @@ std::vector<Variable<T>> lstm_backward_impl(const Variable<T>& gh, const Variabl
   Tensor<T> dA = Tensor<T>::from_shape({n, 4 * h});
   Tensor<T> dcp = Tensor<T>::from_shape({n, h});
   for (std::size_t r = 0; r < n; ++r) {
-    const T* i = cache.gates->data() + r * 4 * h;
-    const T* f = i + h;
-    const T* g = i + 2 * h;
-    const T* o = i + 3 * h;
-    const T* t = cache.tanh_c->data() + r * h;
-    const T* cp = c.data().data() + r * h;
-    const T* ghr = pgh + r * h;
-    const T* gcr = pgc + r * h;
-    T* da = dA.data() + r * 4 * h;
-    T* dc = dcp.data() + r * h;
-    for (std::size_t j = 0; j < h; ++j) {
-      const T dcn = gcr[j] + ghr[j] * o[j] * (T(1) - t[j] * t[j]);
-      da[j] = dcn * g[j] * i[j] * (T(1) - i[j]);
-      da[h + j] = dcn * cp[j] * f[j] * (T(1) - f[j]);
-      da[2 * h + j] = dcn * i[j] * (T(1) - g[j] * g[j]);
-      da[3 * h + j] = ghr[j] * t[j] * o[j] * (T(1) - o[j]);
-      dc[j] = dcn * f[j];
-    }
+    lstm_backward_row(cache.gates->data() + r * 4 * h, cache.tanh_c->data() + r * h, c.data().data() + r * h,
+                      pgh + r * h, pgc + r * h, dA.data() + r * 4 * h, dcp.data() + r * h, h);
   }
   std::vector<Tensor<T>> outs;
   outs.push_back(std::move(dA));
@@ -156,14 +168,6 @@ std::vector<Variable<T>> lstm_backward_impl(const Variable<T>& gh, const Variabl
                          [](const Inputs<T>& in, const std::vector<Variable<T>>&, const std::vector<Variable<T>>& ups) {
                            return lstm_second_derivatives<T>(in, ups);
                          });
-}
-
-template <typename T>
-LstmActs<T> lstm_acts(const Tensor<T>& A, const Tensor<T>& c, std::size_t n, std::size_t h) {
-  auto gates = std::make_shared<Tensor<T>>(lstm_activate(A, n, h));
-  auto tc = std::make_shared<Tensor<T>>(lstm_cell_state(*gates, c, n, h));
-  kernels::tanh(*tc, *tc);
-  return {gates, tc};
 }
 
 void check_lstm(const char* op, const Shape& as, const Shape& cs) {
@@ -305,15 +309,8 @@ template <typename T>
 std::vector<Variable<T>> lstm_gates(const Variable<T>& A, const Variable<T>& c) {
   check_lstm("lstm_gates", A.shape(), c.shape());
   const std::size_t n = c.shape()[0], h = c.shape()[1];
-  const LstmActs<T> acts = lstm_acts(A.data(), c.data(), n, h);
-  Tensor<T> cn = lstm_cell_state(*acts.gates, c.data(), n, h);
-  Tensor<T> hn = Tensor<T>::from_shape({n, h});
-  for (std::size_t r = 0; r < n; ++r) {
-    const T* o = acts.gates->data() + r * 4 * h + 3 * h;
-    const T* t = acts.tanh_c->data() + r * h;
-    T* out = hn.data() + r * h;
-    for (std::size_t j = 0; j < h; ++j) out[j] = o[j] * t[j];
-  }
+  Tensor<T> cn, hn;
+  const LstmActs<T> acts = lstm_forward(A.data(), c.data(), n, h, &cn, &hn);
   std::vector<Tensor<T>> outs;
   outs.push_back(std::move(hn));
   outs.push_back(std::move(cn));
@@ -337,7 +334,7 @@ std::vector<Variable<T>> lstm_gates_backward(const Variable<T>& gh, const Variab
                                   " does not match c " + shape_str(c.shape()));
     }
   }
-  return lstm_backward_impl(gh, gc, A, c, lstm_acts(A.data(), c.data(), n, h));
+  return lstm_backward_impl(gh, gc, A, c, lstm_forward<T>(A.data(), c.data(), n, h, nullptr, nullptr));
 }
 
 // ---- GRU ------------------------------------------------------------------------------------------

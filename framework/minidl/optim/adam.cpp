@@ -10,6 +10,21 @@
 #include "minidl/detail/parallel.hpp"
 
 namespace minidl {
+namespace {
+
+// The update on n elements, restrict-qualified: the parameter, its two moments and the gradient
+// are distinct buffers, and saying so lets the loop vectorise (sqrt and division included).
+template <typename T>
+void adam_step(T* __restrict w, T* __restrict m, T* __restrict v, const T* __restrict g, std::size_t n, T a1, T a2,
+               T lr_t, T eps) {
+  for (std::size_t i = 0; i < n; ++i) {
+    m[i] += a1 * (g[i] - m[i]);
+    v[i] += a2 * (g[i] * g[i] - v[i]);
+    w[i] -= lr_t * m[i] / (std::sqrt(v[i]) + eps);
+  }
+}
+
+}  // namespace
 
 template <typename T>
 Adam<T>::Adam(std::vector<Variable<T>> params, double lr, double beta1, double beta2)
@@ -34,11 +49,7 @@ void Adam<T>::update(std::size_t index, Tensor<T>& param, const Tensor<T>& grad)
   const T* g = grad.data();
   // Large parameters split across threads (elementwise: the same bits at any thread count).
   detail::parallel_range(param.size(), std::size_t(1) << 16, [&](std::size_t begin, std::size_t end) {
-    for (std::size_t i = begin; i < end; ++i) {
-      m[i] += a1 * (g[i] - m[i]);
-      v[i] += a2 * (g[i] * g[i] - v[i]);
-      w[i] -= lr_t * m[i] / (std::sqrt(v[i]) + eps);
-    }
+    adam_step(w + begin, m + begin, v + begin, g + begin, end - begin, a1, a2, lr_t, eps);
   });
 }
 
