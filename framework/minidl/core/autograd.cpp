@@ -195,12 +195,16 @@ std::vector<Variable<T>> run_backward(const Variable<T>* outputs, const Variable
     }
 
     std::vector<Variable<T>> grads;
-    std::vector<NodePtr<T>> siblings;  // a multi-output op's live outputs (freed together below)
+    // A multi-output op's live outputs (freed together below), as Variables: a recycled list.
+    std::vector<Variable<T>> siblings;
     if (node->group) {
       // Every consumer of every sibling has a higher generation, so all their gradients are in
       // `pending` now: take them all and run the shared backward once.
       const std::size_t k = node->group->outputs.size();
-      std::vector<Variable<T>> outs(k), gys(k);
+      std::vector<Variable<T>> outs = detail::take_variable_list<T>(k), gys = detail::take_variable_list<T>(k);
+      siblings = detail::take_variable_list<T>(k);
+      outs.resize(k);
+      gys.resize(k);
       for (std::size_t j = 0; j < k; ++j) {
         NodePtr<T> sib = node->group->outputs[j].lock();
         if (!sib) continue;
@@ -212,9 +216,11 @@ std::vector<Variable<T>> run_backward(const Variable<T>* outputs, const Variable
           pending.erase(p);
           deliver(sib.get(), gys[j]);
         }
-        siblings.push_back(std::move(sib));
+        siblings.emplace_back(std::move(sib));
       }
       grads = node->group->backward(node->inputs, outs, gys);
+      detail::recycle_variable_list(std::move(outs));
+      detail::recycle_variable_list(std::move(gys));
     } else {
       grads = node->backward(node->inputs, Variable<T>(node), gy);
     }
@@ -239,11 +245,12 @@ std::vector<Variable<T>> run_backward(const Variable<T>* outputs, const Variable
       node->backward = nullptr;
       node->graph_freed = true;
       if (node->group) node->group->backward = nullptr;
-      for (const NodePtr<T>& sib : siblings) {
-        sib->inputs.clear();
-        sib->graph_freed = true;
+      for (const Variable<T>& sib : siblings) {
+        sib.node()->inputs.clear();
+        sib.node()->graph_freed = true;
       }
     }
+    detail::recycle_variable_list(std::move(siblings));
   }
   return captured;
 }

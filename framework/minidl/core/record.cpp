@@ -81,6 +81,7 @@ std::vector<Variable<T>> record_multi(const char* op, std::vector<Tensor<T>> out
   result.reserve(outputs.size());
   if (!will_record(inputs)) {
     for (auto& out : outputs) result.emplace_back(std::move(out));
+    detail::recycle_variable_list(std::move(inputs));
     return result;
   }
   std::uint64_t generation = 0;
@@ -99,7 +100,12 @@ std::vector<Variable<T>> record_multi(const char* op, std::vector<Tensor<T>> out
     node->requires_grad = true;
     node->generation = generation + 1;
     node->sequence = sequence;
-    node->inputs = inputs;  // shared handles: copying them copies no tensor
+    if (k + 1 == outputs.size()) {
+      node->inputs = std::move(inputs);  // the last sibling keeps the caller's list
+    } else {
+      node->inputs = detail::take_variable_list<T>(inputs.size());  // a recycled buffer
+      node->inputs.insert(node->inputs.end(), inputs.begin(), inputs.end());  // handles: no tensor copied
+    }
     node->group = group;
     node->output_index = k;
     group->outputs.push_back(node);
