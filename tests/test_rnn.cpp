@@ -164,6 +164,46 @@ TEST_CASE("step_projected from project_input equals the cell's forward, values a
   }
 }
 
+TEST_CASE("lstm_sequence equals T steps of addmm + lstm_gates: values, gradients, errors", "[rnn][lstm]") {
+  Generator gen(31);
+  const std::size_t T = 4, N = 3, H = 2;
+  const Var64 P = uniform<double>({T * N, 4 * H}, gen, -1, 1, true), Wh = uniform<double>({H, 4 * H}, gen, -1, 1, true);
+  const Var64 h0 = uniform<double>({N, H}, gen, -1, 1, true), c0 = uniform<double>({N, H}, gen, -1, 1, true);
+  const std::vector<Var64> fused = lstm_sequence(P, Wh, h0, c0);
+  // Oracle: the steps by hand.
+  Var64 h = h0, c = c0;
+  std::vector<Var64> ys;
+  for (const Var64& p : split(P, std::vector<std::size_t>(T, N), 0)) {
+    const std::vector<Var64> hc = lstm_gates(addmm(p, h, Wh), c);
+    h = hc[0];
+    c = hc[1];
+    ys.push_back(h);
+  }
+  const Var64 Y = concat<double>(ys, 0);
+  CHECK(allclose(fused[0], Y, 1e-14, 1e-15));
+  CHECK(allclose(fused[1], h, 1e-14, 1e-15));
+  CHECK(allclose(fused[2], c, 1e-14, 1e-15));
+  // Every gradient, with the state outputs weighted differently from Y.
+  const Var64 wy = uniform<double>({T * N, H}, gen, -1, 1), wh = uniform<double>({N, H}, gen, -1, 1);
+  auto loss = [&](const Var64& y, const Var64& hT, const Var64& cT) {
+    return add(add(sum(mul(y, wy)), sum(mul(hT, wh))), sum(mul(cT, cT)));
+  };
+  const std::vector<Var64> wrt = {P, Wh, h0, c0};
+  const auto g_fused = grad<double>({loss(fused[0], fused[1], fused[2])}, wrt);
+  const auto g_steps = grad<double>({loss(Y, h, c)}, wrt);
+  for (std::size_t k = 0; k < wrt.size(); ++k) CHECK(allclose(g_fused[k], g_steps[k], 1e-13, 1e-15));
+  try {
+    lstm_sequence(Var64(zeros_tensor<double>({7, 8})), Wh, h0, c0);
+    FAIL("expected invalid_argument");
+  } catch (const std::invalid_argument& e) {
+    CHECK(std::string(e.what()) ==
+          "lstm_sequence: needs P (T·N,4H) with T >= 1, Wh (H,4H), h0 and c0 (N,H); got P (7,8), Wh (2,8), h0 (3,2), "
+          "c0 (3,2)");
+  }
+  CHECK_THROWS_WITH(lstm_sequence_backward(Var64(zeros_tensor<double>({5, 2})), Var64(), Var64(), P, Wh, h0, c0),
+                    "lstm_sequence_backward: gY is (5,2), expected (12,2)");
+}
+
 TEST_CASE("addmm: base + a·W in one node; shapes named on a mismatch", "[rnn][matrix]") {
   const Var64 base = variable<double>({{1, 2}, {3, 4}}), a = variable<double>({{1, 0, 2}, {0, 1, 0}});
   const Var64 W = variable<double>({{1, 1}, {2, 2}, {3, 3}});

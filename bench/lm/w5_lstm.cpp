@@ -75,18 +75,18 @@ struct Corpus {
 };
 
 // The products one step issues, as minidl issues them: the input projection of all T steps as
-// one product (M = N·T rows) and per time step h·Wh onto it (beta 1); backward per time step gh and
-// gWh (accumulated), then gX and gWx once for the sequence; the output layer forward and backward
-// on (N·T, H); the embedding has no product.
+// one product (M = N·T rows); in the recurrence (lstm_sequence) per time step h·Wh onto its block
+// (beta 1) and, backward, gh = gA·Whᵀ; then gWh over all steps (h0ᵀ·gA_0 plus one product over
+// the other T − 1 steps' rows), gX and gWx once for the sequence; the output layer forward and
+// backward on (N·T, H); the embedding has no product.
 std::vector<bench::GemmShape> lm_step_gemms(const Size& s) {
   std::vector<bench::GemmShape> g;
   const std::size_t G = 4 * s.hidden, M = s.batch * s.steps;
   g.push_back({false, false, M, G, s.dim, 1.f, 0, 0});
   for (std::size_t t = 0; t < s.steps; ++t) g.push_back({false, false, s.batch, G, s.hidden, 1.f, 0, 0});
-  for (std::size_t t = 0; t < s.steps; ++t) {
-    g.push_back({false, true, s.batch, s.hidden, G, 0.f, 0, 0});
-    g.push_back({true, false, s.hidden, G, s.batch, 1.f, 0, 2});
-  }
+  for (std::size_t t = 0; t < s.steps; ++t) g.push_back({false, true, s.batch, s.hidden, G, 0.f, 0, 0});
+  g.push_back({true, false, s.hidden, G, s.batch, 0.f, 0, 2});
+  g.push_back({true, false, s.hidden, G, M - s.batch, 1.f, 0, 2});
   g.push_back({false, true, M, s.dim, G, 0.f, 0, 0});
   g.push_back({true, false, s.dim, G, M, 0.f, 0, 0});
   g.push_back({false, false, M, s.vocab, s.hidden, 1.f, 0, 0});
@@ -151,9 +151,11 @@ State<float> composed_gates(const Var& A, const Var& c) {
   return {mul(sigmoid(a[3]), tanh(cn)), cn};
 }
 
-// What one unroll step runs: the whole cell (pre-activation products and gate math) or the gate
-// math alone on given pre-activations, fused or composed from primitive ops.
-enum class CellPart { cell, gates };
+// What is timed: the whole cell step by step (pre-activation products and gate math), the gate
+// math alone on given pre-activations, or the layer's way over the whole window (the input
+// projection of all steps at once, then one lstm_sequence op), each fused against the same steps
+// composed from primitive ops.
+enum class CellPart { cell, gates, sequence };
 
 // Fused and composed forward + backward through a T-step unroll, timed alternately (one fused run,
 // then one composed run, per repeat) so drift affects both alike; seconds per unroll.
@@ -162,16 +164,21 @@ std::pair<bench::Stats, bench::Stats> time_cells(CellPart part, const Size& s, s
   LSTMCell<float> cell(s.hidden, s.hidden, gen);
   std::vector<Var> xs;
   for (std::size_t t = 0; t < s.steps; ++t) {
-    xs.push_back(part == CellPart::cell ? uniform<float>({s.batch, s.hidden}, gen, -1, 1)
-                                        : uniform<float>({s.batch, 4 * s.hidden}, gen, -2, 2, true));
+    xs.push_back(part == CellPart::gates ? uniform<float>({s.batch, 4 * s.hidden}, gen, -2, 2, true)
+                                         : uniform<float>({s.batch, s.hidden}, gen, -1, 1));
   }
+  const Var rows = concat<float>(xs, 0);  // (T·N, H), time-major: the layer's input layout
   auto unroll = [&](bool fused) {
     cell.zero_grad();
     for (const Var& x : xs) x.clear_grad();
     State<float> st{zeros<float>({s.batch, s.hidden}), zeros<float>({s.batch, s.hidden})};
     Var total;
+    if (part == CellPart::sequence && fused) {
+      sum(cell.run_projected(cell.project_input(rows), s.batch, st).first).backward();
+      return;
+    }
     for (const Var& x : xs) {
-      if (part == CellPart::cell) st = fused ? cell(x, st).second : composed_cell(x, st, cell);
+      if (part != CellPart::gates) st = fused ? cell(x, st).second : composed_cell(x, st, cell);
       else if (fused) st = lstm_gates(x, st[1]);
       else st = composed_gates(x, st[1]);
       total = total.defined() ? add(total, st[0]) : st[0];
@@ -256,9 +263,11 @@ int main(int argc, char** argv) {
   }
   if (part == "lm") return 0;
   for (const Size& size : {w5, small}) {
-    for (CellPart p : {CellPart::cell, CellPart::gates}) {
+    for (CellPart p : {CellPart::cell, CellPart::gates, CellPart::sequence}) {
       const auto [fused, composed] = time_cells(p, size, repeats);
-      std::cout << (p == CellPart::cell ? "LSTM cell" : "LSTM gate math") << ", " << size.steps
+      const char* what = p == CellPart::cell ? "LSTM cell" : p == CellPart::gates ? "LSTM gate math"
+                                                                                  : "LSTM layer (lstm_sequence)";
+      std::cout << what << ", " << size.steps
                 << "-step unroll forward+backward (N=" << size.batch << ", H=" << size.hidden << "): fused "
                 << ms(fused.median) << ", composed " << ms(composed.median) << ", composed/fused "
                 << std::setprecision(3) << composed.median / fused.median << "x\n";

@@ -32,6 +32,7 @@
 #include "minidl/ops/loss.hpp"
 #include "minidl/ops/matrix.hpp"
 #include "minidl/ops/pooling.hpp"
+#include "minidl/ops/lstm_sequence.hpp"
 #include "minidl/ops/recurrent.hpp"
 #include "minidl/ops/reduction.hpp"
 #include "minidl/ops/shape.hpp"

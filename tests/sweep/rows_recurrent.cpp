@@ -1,7 +1,8 @@
 // Gradcheck rows for ops/recurrent: affine2, the fused LSTM and GRU gate ops with both outputs,
 // with one output unused (its gradient arrives undefined), their backward ops on their own (so
 // gradgradcheck reaches the hand-written second derivatives' own derivatives), and a two-step
-// unrolled LSTM cell whose state flows from one step into the next.
+// unrolled LSTM cell whose state flows from one step into the next, and the whole-sequence LSTM
+// op and its backward op.
 #include "sweep/sweep.hpp"
 
 namespace sweep {
@@ -40,6 +41,16 @@ std::vector<Row> recurrent_rows() {
                     }
                     return add(h, c);
                   }});
+  rows.push_back({"lstm_sequence T=3 N=2 H=2, all outputs", {{6, 8}, {2, 8}, {2, 2}, {2, 2}},
+                  joined_outputs([](const Vs& v) { return lstm_sequence(v[0], v[1], v[2], v[3]); })});
+  rows.push_back({"lstm_sequence Y only, squared", {{4, 4}, {1, 4}, {2, 1}, {2, 1}}, [](const Vs& v) {
+                    const Var64 y = lstm_sequence(v[0], v[1], v[2], v[3])[0];
+                    return mul(y, y);
+                  }});
+  rows.push_back({"lstm_sequence_backward T=2 N=2 H=1", {{4, 1}, {2, 1}, {2, 1}, {4, 4}, {1, 4}, {2, 1}, {2, 1}},
+                  joined_outputs([](const Vs& v) {
+                    return lstm_sequence_backward(v[0], v[1], v[2], v[3], v[4], v[5], v[6]);
+                  })});
   rows.push_back({"gru_gates Ax,Ah (2,6) h (2,2)", {{2, 6}, {2, 6}, {2, 2}}, [](const Vs& v) {
                     return gru_gates(v[0], v[1], v[2]);
                   }});

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "minidl/ops/elementwise.hpp"
+#include "minidl/ops/lstm_sequence.hpp"
 #include "minidl/ops/matrix.hpp"
 #include "minidl/ops/recurrent.hpp"
 #include "minidl/ops/shape.hpp"
@@ -53,6 +54,24 @@ State<T> start_state(const char* cell, const Variable<T>& x, const State<T>& sta
   return state;
 }
 
+// The recurrence by steps: cuts P's T·N rows into T (N,G) blocks, runs `step` on each, and joins
+// the hidden states back into (T·N,H) rows.
+template <typename T, typename Cell>
+std::pair<Variable<T>, State<T>> run_by_steps(Cell& cell, const Variable<T>& P, std::size_t batch, State<T> state) {
+  const std::size_t rows = P.shape().empty() ? 0 : P.shape()[0];
+  if (batch == 0 || rows == 0 || rows % batch != 0) {
+    throw std::invalid_argument(std::string(Cell::kLayerName) + ": projected input " + shape_str(P.shape()) +
+                                " is not T >= 1 blocks of " + std::to_string(batch) + " rows");
+  }
+  std::vector<Variable<T>> ys = split(P, std::vector<std::size_t>(rows / batch, batch), 0);
+  for (auto& y : ys) {
+    auto [h, next] = cell.step_projected(y, state);
+    y = h;
+    state = std::move(next);
+  }
+  return {concat<T>(ys, 0), state};
+}
+
 std::string arrow(const char* name, std::size_t in, std::size_t out) {
   return std::string(name) + "(" + std::to_string(in) + " -> " + std::to_string(out) + ")";
 }
@@ -89,6 +108,12 @@ std::pair<Variable<T>, State<T>> RNNCell<T>::step_projected(const Variable<T>& p
 }
 
 template <typename T>
+std::pair<Variable<T>, State<T>> RNNCell<T>::run_projected(const Variable<T>& P, std::size_t batch,
+                                                           const State<T>& state) {
+  return run_by_steps<T>(*this, P, batch, state);
+}
+
+template <typename T>
 std::string RNNCell<T>::describe() const {
   return arrow("RNNCell", Wx.shape()[0], hidden_size());
 }
@@ -118,6 +143,18 @@ std::pair<Variable<T>, State<T>> LSTMCell<T>::step_projected(const Variable<T>& 
   const State<T> s = start_state("LSTMCell", px, state, kStateSize, Wh.shape()[1], hidden_size(), "px");
   std::vector<Variable<T>> hc = lstm_gates(addmm(px, s[0], Wh), s[1]);
   return {hc[0], State<T>{hc[0], hc[1]}};
+}
+
+template <typename T>
+std::pair<Variable<T>, State<T>> LSTMCell<T>::run_projected(const Variable<T>& P, std::size_t batch,
+                                                            const State<T>& state) {
+  const Shape hs{batch, hidden_size()};
+  if (!state.empty() && state.size() != kStateSize) {
+    throw std::invalid_argument("LSTMCell: state has " + std::to_string(state.size()) + " tensors, expected 2");
+  }
+  const Variable<T> h0 = state.empty() ? zeros<T>(hs) : state[0], c0 = state.empty() ? zeros<T>(hs) : state[1];
+  std::vector<Variable<T>> out = lstm_sequence(P, Wh, h0, c0);
+  return {out[0], State<T>{out[1], out[2]}};
 }
 
 template <typename T>
@@ -151,6 +188,12 @@ std::pair<Variable<T>, State<T>> GRUCell<T>::step_projected(const Variable<T>& p
   const State<T> s = start_state("GRUCell", px, state, kStateSize, Wh.shape()[1], hidden_size(), "px");
   Variable<T> h = gru_gates(px, linear(s[0], Wh, bh), s[0]);
   return {h, State<T>{h}};
+}
+
+template <typename T>
+std::pair<Variable<T>, State<T>> GRUCell<T>::run_projected(const Variable<T>& P, std::size_t batch,
+                                                           const State<T>& state) {
+  return run_by_steps<T>(*this, P, batch, state);
 }
 
 template <typename T>
@@ -204,29 +247,21 @@ std::pair<Variable<T>, State<T>> RecurrentLayer<T, Cell>::forward(const Variable
       for (std::size_t l = 0; l < L; ++l) per_layer[l].push_back(layers[l]);
     }
   }
-  // Time-major rows (T·N, D): step t is rows [t·N, (t+1)·N), so one GEMM projects every step and
-  // split hands each step its rows (its backward writes all T gradients into one buffer).
+  // Time-major rows (T·N, D): step t is rows [t·N, (t+1)·N), so one GEMM projects every step, and
+  // a layer's hidden states (T·N, H) are already the next layer's input rows.
   const std::size_t T_steps = xs[static_cast<std::size_t>(time_axis)];
   Variable<T> rows = reshape(options_.batch_first ? permute(x, {1, 0, 2}) : x, Shape{T_steps * N, input_size_});
-  std::vector<Variable<T>> seq;
   std::vector<std::vector<Variable<T>>> final_state(K);
   for (std::size_t l = 0; l < L; ++l) {
-    if (l > 0) {
-      rows = concat<T>(seq, 0);
-      if (dropout_) rows = dropout_->forward(rows);
-    }
-    seq = split(cells[l]->project_input(rows), std::vector<std::size_t>(T_steps, N), 0);
-    State<T> s = per_layer[l];
-    for (auto& step : seq) {
-      auto [y, next] = cells[l]->step_projected(step, s);
-      step = y;
-      s = std::move(next);
-    }
+    if (l > 0 && dropout_) rows = dropout_->forward(rows);
+    auto [y, s] = cells[l]->run_projected(cells[l]->project_input(rows), N, per_layer[l]);
+    rows = y;
     for (std::size_t k = 0; k < K; ++k) final_state[k].push_back(s[k]);
   }
   State<T> out;
   for (std::size_t k = 0; k < K; ++k) out.push_back(stack(final_state[k], 0));
-  return {stack(seq, time_axis), out};
+  Variable<T> y = reshape(rows, Shape{T_steps, N, hidden_size_});
+  return {options_.batch_first ? permute(y, {1, 0, 2}) : y, out};
 }
 
 template <typename T, typename Cell>

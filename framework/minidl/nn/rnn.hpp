@@ -9,8 +9,9 @@
 //
 // An unrolled layer does not call the cells' forward step by step: the input half x·Wx + b does
 // not depend on the recurrence, so it computes it for all T steps as one (T·N, D) GEMM
-// (project_input), and each step adds only h·Wh (step_projected). In backward that makes the
-// input gradient and Wx's gradient one GEMM each instead of T, with no per-step accumulation.
+// (project_input), then runs the recurrence (run_projected): for the LSTM one lstm_sequence op
+// over all steps, for RNN and GRU a step_projected per step, which adds only h·Wh. In backward the
+// input gradient and Wx's gradient are one GEMM each instead of T, with no per-step accumulation.
 
 #include <memory>
 #include <string>
@@ -42,6 +43,10 @@ class RNNCell : public StatefulModule<T> {
   Variable<T> project_input(const Variable<T>& x) const;
   /// One step from px = project_input(x) (N,H): h' = tanh(px + h·Wh) (addmm). Equals forward(x).
   std::pair<Variable<T>, State<T>> step_projected(const Variable<T>& px, const State<T>& state);
+  /// Every step of a sequence from its projections P = project_input(x) (T·N rows, time-major:
+  /// step t is rows [t·N, (t+1)·N)), starting from `state` (empty: zeros): returns the hidden
+  /// states Y (T·N,H), time-major, and the final state. Runs a loop of step_projected.
+  std::pair<Variable<T>, State<T>> run_projected(const Variable<T>& P, std::size_t batch, const State<T>& state);
   std::size_t hidden_size() const { return Wh.shape()[0]; }  ///< H.
 
   Variable<T> Wx, Wh, b;
@@ -67,6 +72,10 @@ class LSTMCell : public StatefulModule<T> {
   /// One step from px = project_input(x) (N,4H): A = px + h·Wh (addmm), then lstm_gates.
   /// Equals forward(x, state) up to rounding.
   std::pair<Variable<T>, State<T>> step_projected(const Variable<T>& px, const State<T>& state);
+  /// Every step of a sequence from its projections P = project_input(x) (T·N rows, time-major:
+  /// step t is rows [t·N, (t+1)·N)), starting from `state` (empty: zeros): returns the hidden
+  /// states Y (T·N,H), time-major, and the final state. Runs one lstm_sequence op.
+  std::pair<Variable<T>, State<T>> run_projected(const Variable<T>& P, std::size_t batch, const State<T>& state);
   std::size_t hidden_size() const { return Wh.shape()[0]; }  ///< H.
 
   Variable<T> Wx, Wh, b;
@@ -91,6 +100,10 @@ class GRUCell : public StatefulModule<T> {
   Variable<T> project_input(const Variable<T>& x) const;
   /// One step from px = project_input(x) (N,3H): gru_gates(px, h·Wh + bh, h). Equals forward(x).
   std::pair<Variable<T>, State<T>> step_projected(const Variable<T>& px, const State<T>& state);
+  /// Every step of a sequence from its projections P = project_input(x) (T·N rows, time-major:
+  /// step t is rows [t·N, (t+1)·N)), starting from `state` (empty: zeros): returns the hidden
+  /// states Y (T·N,H), time-major, and the final state. Runs a loop of step_projected.
+  std::pair<Variable<T>, State<T>> run_projected(const Variable<T>& P, std::size_t batch, const State<T>& state);
   std::size_t hidden_size() const { return Wh.shape()[0]; }  ///< H.
 
   Variable<T> Wx, Wh, bx, bh;
@@ -105,7 +118,7 @@ struct RecurrentOptions {
 
 /// A cell unrolled over time and stacked `layers` deep (the book's TimeRNN/TimeLSTM, PyTorch's
 /// nn.RNN/LSTM/GRU). Each layer projects its whole input sequence at once (Cell::project_input),
-/// then runs Cell::step_projected per time step. x is (T,N,D), or (N,T,D) with batch_first; y is the last layer's h at every
+/// then runs the recurrence (Cell::run_projected). x is (T,N,D), or (N,T,D) with batch_first; y is the last layer's h at every
 /// step, (T,N,H) or (N,T,H). The state holds kStateSize tensors of shape (layers, N, H) (h, and c
 /// for LSTM) and is what the next window continues from; pass detach_state(state) between
 /// truncated-BPTT windows. Children "cell0", "cell1", ... (parameters "cell0.Wx", ...), and

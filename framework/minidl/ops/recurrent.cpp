@@ -8,6 +8,7 @@
 #include "minidl/core/kernels.hpp"
 #include "minidl/core/record.hpp"
 #include "minidl/detail/blas.hpp"
+#include "minidl/detail/lstm_rows.hpp"
 #include "minidl/ops/arithmetic.hpp"
 #include "minidl/ops/broadcasting.hpp"
 #include "minidl/ops/elementwise.hpp"
@@ -55,25 +56,6 @@ struct LstmActs {
   Cache<T> gates, tanh_c;
 };
 
-// One row of the forward: activates a (4H) into acts, then c' = f⊙c + i⊙g, tanh(c') and
-// h' = o⊙tanh(c'). Restrict-qualified so the element loops vectorise.
-template <typename T>
-void lstm_forward_row(const T* a, const T* __restrict c, T* __restrict acts, T* __restrict cn, T* __restrict tc,
-                      T* __restrict hn, std::size_t h) {
-  kernels::sigmoid(a, acts, 2 * h);              // i, f
-  kernels::tanh(a + 2 * h, acts + 2 * h, h);     // g
-  kernels::sigmoid(a + 3 * h, acts + 3 * h, h);  // o
-  const T* __restrict i = acts;
-  const T* __restrict f = acts + h;
-  const T* __restrict g = acts + 2 * h;
-  for (std::size_t j = 0; j < h; ++j) cn[j] = f[j] * c[j] + i[j] * g[j];
-  kernels::tanh(cn, tc, h);
-  if (hn) {
-    const T* __restrict o = acts + 3 * h;
-    for (std::size_t j = 0; j < h; ++j) hn[j] = o[j] * tc[j];
-  }
-}
-
 // The forward on tensors: the activations and tanh(c') (what the backward kernel reads), and c',
 // h' when asked for (the backward op recomputes only the first two).
 template <typename T>
@@ -86,29 +68,10 @@ LstmActs<T> lstm_forward(const Tensor<T>& A, const Tensor<T>& c, std::size_t n, 
   if (cn) *cn = Tensor<T>::from_shape({n, h});
   if (hn) *hn = Tensor<T>::from_shape({n, h});
   for (std::size_t r = 0; r < n; ++r) {
-    lstm_forward_row(A.data() + r * 4 * h, c.data() + r * h, gates->data() + r * 4 * h,
+    detail::lstm_forward_row(A.data() + r * 4 * h, c.data() + r * h, gates->data() + r * 4 * h,
                      cn ? cn->data() + r * h : scratch.data(), tc->data() + r * h, hn ? hn->data() + r * h : nullptr, h);
   }
   return {gates, tc};
-}
-
-// One row of the backward kernel (the formulas in lstm_gates_backward's doc comment).
-template <typename T>
-void lstm_backward_row(const T* __restrict acts, const T* __restrict t, const T* __restrict c,
-                       const T* __restrict gh, const T* __restrict gc, T* __restrict da, T* __restrict dc,
-                       std::size_t h) {
-  const T* __restrict i = acts;
-  const T* __restrict f = acts + h;
-  const T* __restrict g = acts + 2 * h;
-  const T* __restrict o = acts + 3 * h;
-  for (std::size_t j = 0; j < h; ++j) {
-    const T dcn = gc[j] + gh[j] * o[j] * (T(1) - t[j] * t[j]);
-    da[j] = dcn * g[j] * i[j] * (T(1) - i[j]);
-    da[h + j] = dcn * c[j] * f[j] * (T(1) - f[j]);
-    da[2 * h + j] = dcn * i[j] * (T(1) - g[j] * g[j]);
-    da[3 * h + j] = gh[j] * t[j] * o[j] * (T(1) - o[j]);
-    dc[j] = dcn * f[j];
-  }
 }
 
 template <typename T>
@@ -158,7 +121,7 @@ std::vector<Variable<T>> lstm_backward_impl(const Variable<T>& gh, const Variabl
   Tensor<T> dA = Tensor<T>::from_shape({n, 4 * h});
   Tensor<T> dcp = Tensor<T>::from_shape({n, h});
   for (std::size_t r = 0; r < n; ++r) {
-    lstm_backward_row(cache.gates->data() + r * 4 * h, cache.tanh_c->data() + r * h, c.data().data() + r * h,
+    detail::lstm_backward_row(cache.gates->data() + r * 4 * h, cache.tanh_c->data() + r * h, c.data().data() + r * h,
                       pgh + r * h, pgc + r * h, dA.data() + r * 4 * h, dcp.data() + r * h, h);
   }
   std::vector<Tensor<T>> outs;
