@@ -53,7 +53,9 @@ void recycle_variable_list(std::vector<Variable<T>>&& list) noexcept {
   // Clearing may free nodes whose own lists come back here first: the cache is touched only after.
   list.clear();
   const std::size_t capacity = list.capacity();
-  if (capacity == 0 || capacity > kMaxCachedCapacity) return;
+  // A list smaller than every list take_variable_list hands out (a custom op's own gradient list)
+  // would have to grow when taken again: cheaper to let it go now.
+  if (capacity < kMinCapacity || capacity > kMaxCachedCapacity) return;
   ListCache<T>* cache = thread_cache<T>();
   if (!cache) return;
   if (cache->lists.capacity() == 0) {

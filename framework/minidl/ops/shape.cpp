@@ -64,12 +64,12 @@ Tensor<T> transpose_2d(const Tensor<T>& x, std::size_t m, std::size_t n) {
   return y;
 }
 
-template <typename T>
-Tensor<T> permute_tensor(const Tensor<T>& x, const std::vector<std::size_t>& axes) {
-  const Shape xs = to_shape(x.shape());
+// A: the axes, a std::vector or a TensorShape. Index arrays are TensorShapes: no heap up to 4 axes.
+template <typename T, typename A>
+Tensor<T> permute_tensor(const Tensor<T>& x, const A& axes) {
+  const auto& xs = x.shape();
   const std::size_t nd = xs.size();
-  Shape ys(nd);
-  std::vector<std::size_t> xstride(nd, 1), src_stride(nd);
+  TensorShape ys(nd), xstride(nd, 1), src_stride(nd);
   for (std::size_t d = nd; d-- > 1;) xstride[d - 1] = xstride[d] * xs[d];
   for (std::size_t k = 0; k < nd; ++k) {
     ys[k] = xs[axes[k]];
@@ -84,7 +84,7 @@ Tensor<T> permute_tensor(const Tensor<T>& x, const std::vector<std::size_t>& axe
   const T* px = x.data();
   T* py = y.data();
   // Odometer over all output axes but the last; the last is a strided inner loop.
-  std::vector<std::size_t> idx(nd, 0);
+  TensorShape idx(nd, 0);
   const std::size_t last = ys[nd - 1], last_stride = src_stride[nd - 1];
   std::size_t src = 0;
   for (std::size_t out = 0; out < y.size(); out += last) {
@@ -202,25 +202,40 @@ Variable<T> transpose(const Variable<T>& x) {
                    });
 }
 
-template <typename T>
-Variable<T> permute(const Variable<T>& x, const std::vector<std::size_t>& axes) {
-  const Shape xs = x.shape();
-  std::vector<std::size_t> sorted = axes;
-  std::sort(sorted.begin(), sorted.end());
+namespace {
+
+// permute for axes in a std::vector (the public form) or a TensorShape (the backward's inverse,
+// which then needs no heap allocation, nor does its closure).
+template <typename T, typename A>
+Variable<T> permute_impl(const Variable<T>& x, const A& axes) {
+  const auto& xs = x.data().shape();
   bool ok = axes.size() == xs.size();
-  for (std::size_t i = 0; ok && i < sorted.size(); ++i) ok = sorted[i] == i;
+  TensorShape seen(ok ? axes.size() : 0, 0);
+  for (std::size_t i = 0; ok && i < axes.size(); ++i) {
+    ok = axes[i] < axes.size() && !seen[axes[i]];
+    if (ok) seen[axes[i]] = 1;
+  }
   if (!ok) {
     std::string a = "(";
     for (std::size_t i = 0; i < axes.size(); ++i) a += (i ? "," : "") + std::to_string(axes[i]);
-    throw std::invalid_argument("permute: axes " + a + ") are not a permutation of the axes of " + shape_str(xs));
+    throw std::invalid_argument("permute: axes " + a + ") are not a permutation of the axes of " +
+                                shape_str(x.shape()));
   }
-  std::vector<std::size_t> inverse(axes.size());
+  TensorShape inverse(axes.size());
   for (std::size_t k = 0; k < axes.size(); ++k) inverse[axes[k]] = k;
-  Tensor<T> y = xs.size() == 2 && axes[0] == 1 ? transpose_2d(x.data(), xs[0], xs[1]) : permute_tensor(x.data(), axes);
+  Tensor<T> y =
+      xs.size() == 2 && axes[0] == 1 ? transpose_2d(x.data(), xs[0], xs[1]) : permute_tensor(x.data(), axes);
   return record<T>("permute", std::move(y), {x},
                    [inverse](const Inputs<T>&, const Variable<T>&, const Variable<T>& gy) {
-                     return make_grads<T>({permute(gy, inverse)});
+                     return make_grads<T>({permute_impl(gy, inverse)});
                    });
+}
+
+}  // namespace
+
+template <typename T>
+Variable<T> permute(const Variable<T>& x, const std::vector<std::size_t>& axes) {
+  return permute_impl(x, axes);
 }
 
 // ---- gather_rows / scatter_add_rows -------------------------------------------------------------
