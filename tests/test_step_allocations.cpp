@@ -23,14 +23,36 @@ namespace {
 std::atomic<std::size_t> g_operator_new_calls{0};
 }  // namespace
 
-// Not inlined into callers: GCC would otherwise pair a new-expression with the free() below and warn.
-__attribute__((noinline)) void* operator new(std::size_t bytes) {
+// Every non-aligned form is replaced, so that each allocation and its release go through the same
+// pair (a sanitizer's own operator new must never meet this free). Not inlined into callers: GCC
+// would otherwise pair a new-expression with the free() below and warn.
+namespace {
+void* counted_malloc(std::size_t bytes) noexcept {
   g_operator_new_calls.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(bytes ? bytes : 1)) return p;
+  return std::malloc(bytes ? bytes : 1);
+}
+}  // namespace
+
+__attribute__((noinline)) void* operator new(std::size_t bytes) {
+  if (void* p = counted_malloc(bytes)) return p;
   throw std::bad_alloc();
 }
+__attribute__((noinline)) void* operator new[](std::size_t bytes) {
+  if (void* p = counted_malloc(bytes)) return p;
+  throw std::bad_alloc();
+}
+__attribute__((noinline)) void* operator new(std::size_t bytes, const std::nothrow_t&) noexcept {
+  return counted_malloc(bytes);
+}
+__attribute__((noinline)) void* operator new[](std::size_t bytes, const std::nothrow_t&) noexcept {
+  return counted_malloc(bytes);
+}
 __attribute__((noinline)) void operator delete(void* p) noexcept { std::free(p); }
+__attribute__((noinline)) void operator delete[](void* p) noexcept { std::free(p); }
 __attribute__((noinline)) void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+__attribute__((noinline)) void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+__attribute__((noinline)) void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
+__attribute__((noinline)) void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
 
 using namespace minidl;
 
