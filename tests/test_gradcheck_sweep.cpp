@@ -189,6 +189,8 @@ const std::map<std::string, std::string> kNotRecorded = {
     {"flatten", "a reshape: records 'reshape'"},
     {"chunk", "a split with computed sizes: records 'split'"},
     {"softmax_vjp", "a helper built from recorded ops (softmax's backward), not an op"},
+    {"sum_to_like", "a sum_to to another variable's shape: records 'sum_to'"},
+    {"broadcast_to_like", "a broadcast_to to another variable's shape: records 'broadcast_to'"},
 };
 
 }  // namespace

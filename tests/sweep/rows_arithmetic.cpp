@@ -53,6 +53,13 @@ std::vector<Row> arithmetic_rows() {
   rows.push_back({"diamond x*x+x", {{3, 4}}, [](const Vs& v) { return v[0] * v[0] + v[0]; }});
   // The same variable in both operands of a broadcasting op and again downstream.
   rows.push_back({"reuse b in (x+b)*b", {{3, 4}, {4}}, [](const Vs& v) { return (v[0] + v[1]) * v[1]; }});
+
+  // The shape-of-another-variable forms the backward functions use; the target also enters the
+  // product, so its gradient is checked too.
+  rows.push_back({"sum_to_like (2,3,4)->(3,1) *t", {{2, 3, 4}, {3, 1}},
+                  [](const Vs& v) { return mul(sum_to_like(v[0], v[1]), v[1]); }});
+  rows.push_back({"broadcast_to_like (3,1)->(2,3,4) *t", {{3, 1}, {2, 3, 4}},
+                  [](const Vs& v) { return mul(broadcast_to_like(v[0], v[1]), v[1]); }});
   return rows;
 }
 

@@ -1,6 +1,7 @@
 // The backward engine: one loop shared by Variable::backward and minidl::grad.
 #include "minidl/core/autograd.hpp"
 
+#include <memory>
 #include <queue>
 #include <stdexcept>
 #include <unordered_map>
@@ -11,6 +12,8 @@
 #include "minidl/core/grad_mode.hpp"
 #include "minidl/core/op_observer.hpp"
 #include "minidl/core/record.hpp"
+#include "minidl/core/variable_lists.hpp"
+#include "minidl/detail/small_object_pool.hpp"
 
 namespace minidl {
 namespace {
@@ -39,16 +42,81 @@ Variable<T> accumulate(const Variable<T>& into, const Variable<T>& g) {
   xt::noalias(sum) = into.data() + g.data();
   return record<T>("accumulate_grad", std::move(sum), {into, g},
                    [](const std::vector<Variable<T>>&, const Variable<T>&, const Variable<T>& G) {
-                     return std::vector<Variable<T>>{G, G};
+                     return make_grads<T>({G, G});
                    });
 }
 
 std::string op_label(const char* op) { return op ? std::string("'") + op + "'" : std::string("a leaf"); }
 
-// Runs backward from `outputs` seeded with `seeds`. With `targets` given, the final gradient of
-// each target is returned instead of being stored in leaves' .grad (minidl::grad).
+// A node's gradient so far. `owned` marks a buffer this pass allocated and nothing else refers to,
+// which later contributions may be added into in place.
 template <typename T>
-std::vector<Variable<T>> run_backward(const std::vector<Variable<T>>& outputs, const std::vector<Variable<T>>& seeds,
+struct Pending {
+  Variable<T> grad;
+  bool owned = false;
+};
+
+// The engine's bookkeeping for one pass. Kept per thread and reused, cleared but not freed, so a
+// steady-state backward pass allocates no map entries, buckets or queue storage: the map's entries
+// come from the small-object cache and its bucket array and the queue's vector keep their capacity.
+template <typename T>
+struct EngineScratch {
+  std::unordered_map<Node<T>*, Pending<T>, std::hash<Node<T>*>, std::equal_to<Node<T>*>,
+                     detail::SmallObjectAllocator<std::pair<Node<T>* const, Pending<T>>>>
+      pending;
+  std::priority_queue<NodePtr<T>, std::vector<NodePtr<T>>, LaterFirst<T>> queue;
+
+  // Drops every handle, so no gradient or node outlives the pass (also after an exception).
+  void clear() {
+    pending.clear();
+    while (!queue.empty()) queue.pop();
+  }
+};
+
+// The calling thread's scratch for the current nesting level of backward passes (a backward
+// function may itself call grad()), or a fresh one while the thread's thread-local objects are being
+// destroyed. Cleared when the lease ends.
+template <typename T>
+class ScratchLease {
+ public:
+  explicit ScratchLease(int depth) {
+    if (!Levels::gone) {
+      auto& levels = Levels::instance().levels;
+      const std::size_t level = static_cast<std::size_t>(depth > 0 ? depth - 1 : 0);
+      while (levels.size() <= level) levels.push_back(std::make_unique<EngineScratch<T>>());
+      scratch_ = levels[level].get();
+    } else {
+      own_ = std::make_unique<EngineScratch<T>>();
+      scratch_ = own_.get();
+    }
+  }
+  ~ScratchLease() { scratch_->clear(); }
+  ScratchLease(const ScratchLease&) = delete;
+  ScratchLease& operator=(const ScratchLease&) = delete;
+  EngineScratch<T>& operator*() const { return *scratch_; }
+
+ private:
+  struct Levels {
+    std::vector<std::unique_ptr<EngineScratch<T>>> levels;
+    ~Levels() { gone = true; }
+    static Levels& instance() {
+      thread_local Levels per_thread;
+      return per_thread;
+    }
+    // Trivially destructible, so it can be read after `per_thread` is destroyed.
+    static thread_local bool gone;
+  };
+  EngineScratch<T>* scratch_ = nullptr;
+  std::unique_ptr<EngineScratch<T>> own_;
+};
+
+template <typename T>
+thread_local bool ScratchLease<T>::Levels::gone = false;
+
+// Runs backward from outputs[0..n) seeded with seeds[0..n). With `targets` given, the final
+// gradient of each target is returned instead of being stored in leaves' .grad (minidl::grad).
+template <typename T>
+std::vector<Variable<T>> run_backward(const Variable<T>* outputs, const Variable<T>* seeds, std::size_t n,
                                       bool retain_graph, bool create_graph,
                                       const std::vector<Variable<T>>* targets) {
   if (create_graph) retain_graph = true;
@@ -59,18 +127,13 @@ std::vector<Variable<T>> run_backward(const std::vector<Variable<T>>& outputs, c
     ~BackwardDepth() { --detail::t_backward_depth; }
   } depth;
 
-  // A node's gradient so far. `owned` marks a buffer this pass allocated and nothing else refers
-  // to, which later contributions may be added into in place.
-  struct Pending {
-    Variable<T> grad;
-    bool owned = false;
-  };
-  std::unordered_map<Node<T>*, Pending> pending;
-  std::priority_queue<NodePtr<T>, std::vector<NodePtr<T>>, LaterFirst<T>> queue;
+  ScratchLease<T> lease(detail::t_backward_depth);
+  auto& pending = (*lease).pending;
+  auto& queue = (*lease).queue;
   auto push = [&](const Variable<T>& v, const Variable<T>& g) {
     auto it = pending.find(v.node().get());
     if (it == pending.end()) {
-      pending.emplace(v.node().get(), Pending{g, false});
+      pending.emplace(v.node().get(), Pending<T>{g, false});
       queue.push(v.node());
     } else if (it->second.owned) {
       // Without create_graph nothing records the sum, so a weight used at 35 time steps costs one
@@ -82,14 +145,14 @@ std::vector<Variable<T>> run_backward(const std::vector<Variable<T>>& outputs, c
     }
   };
 
-  for (std::size_t i = 0; i < outputs.size(); ++i) {
+  for (std::size_t i = 0; i < n; ++i) {
     const Variable<T>& out = outputs[i];
     if (!out.requires_grad()) {
       throw std::logic_error("backward: output " + std::to_string(i) + " of shape " + shape_str(out.shape()) +
                              " does not require grad (no input of its graph has requires_grad, or it was computed "
                              "under NoGradGuard)");
     }
-    if (out.shape() != seeds[i].shape()) {
+    if (out.data().shape() != seeds[i].data().shape()) {
       throw std::logic_error("backward: gradient of shape " + shape_str(seeds[i].shape()) + " given for output of shape " +
                              shape_str(out.shape()));
     }
@@ -132,12 +195,16 @@ std::vector<Variable<T>> run_backward(const std::vector<Variable<T>>& outputs, c
     }
 
     std::vector<Variable<T>> grads;
-    std::vector<NodePtr<T>> siblings;  // a multi-output op's live outputs (freed together below)
+    // A multi-output op's live outputs (freed together below), as Variables: a recycled list.
+    std::vector<Variable<T>> siblings;
     if (node->group) {
       // Every consumer of every sibling has a higher generation, so all their gradients are in
       // `pending` now: take them all and run the shared backward once.
       const std::size_t k = node->group->outputs.size();
-      std::vector<Variable<T>> outs(k), gys(k);
+      std::vector<Variable<T>> outs = detail::take_variable_list<T>(k), gys = detail::take_variable_list<T>(k);
+      siblings = detail::take_variable_list<T>(k);
+      outs.resize(k);
+      gys.resize(k);
       for (std::size_t j = 0; j < k; ++j) {
         NodePtr<T> sib = node->group->outputs[j].lock();
         if (!sib) continue;
@@ -149,9 +216,11 @@ std::vector<Variable<T>> run_backward(const std::vector<Variable<T>>& outputs, c
           pending.erase(p);
           deliver(sib.get(), gys[j]);
         }
-        siblings.push_back(std::move(sib));
+        siblings.emplace_back(std::move(sib));
       }
       grads = node->group->backward(node->inputs, outs, gys);
+      detail::recycle_variable_list(std::move(outs));
+      detail::recycle_variable_list(std::move(gys));
     } else {
       grads = node->backward(node->inputs, Variable<T>(node), gy);
     }
@@ -170,23 +239,27 @@ std::vector<Variable<T>> run_backward(const std::vector<Variable<T>>& outputs, c
       }
       push(in, grads[i]);
     }
+    detail::recycle_variable_list(std::move(grads));
     if (!retain_graph) {
       node->inputs.clear();
       node->backward = nullptr;
       node->graph_freed = true;
       if (node->group) node->group->backward = nullptr;
-      for (const NodePtr<T>& sib : siblings) {
-        sib->inputs.clear();
-        sib->graph_freed = true;
+      for (const Variable<T>& sib : siblings) {
+        sib.node()->inputs.clear();
+        sib.node()->graph_freed = true;
       }
     }
+    detail::recycle_variable_list(std::move(siblings));
   }
   return captured;
 }
 
 template <typename T>
 Variable<T> ones_like_value(const Variable<T>& v) {
-  return Variable<T>(full_tensor<T>(v.shape(), T(1)));
+  Tensor<T> ones = Tensor<T>::from_shape(v.data().shape());
+  ones.fill(T(1));
+  return Variable<T>(std::move(ones));
 }
 
 }  // namespace
@@ -197,12 +270,14 @@ void Variable<T>::backward(BackwardOptions options) const {
     throw std::logic_error("backward: output has shape " + shape_str(shape()) +
                            "; only a one-element output can be back-propagated without an explicit gradient");
   }
-  run_backward<T>({*this}, {ones_like_value(*this)}, options.retain_graph, options.create_graph, nullptr);
+  const Variable<T> seed = ones_like_value(*this);
+  run_backward<T>(this, &seed, 1, options.retain_graph, options.create_graph, nullptr);
 }
 
 template <typename T>
 void Variable<T>::backward(const Tensor<T>& grad_output, BackwardOptions options) const {
-  run_backward<T>({*this}, {Variable<T>(grad_output)}, options.retain_graph, options.create_graph, nullptr);
+  const Variable<T> seed(grad_output);
+  run_backward<T>(this, &seed, 1, options.retain_graph, options.create_graph, nullptr);
 }
 
 template <typename T>
@@ -222,7 +297,8 @@ std::vector<Variable<T>> grad(const std::vector<Variable<T>>& outputs, const std
     throw std::logic_error("grad: " + std::to_string(outputs.size()) + " outputs but " + std::to_string(seeds.size()) +
                            " grad_outputs");
   }
-  std::vector<Variable<T>> result = run_backward<T>(outputs, seeds, retain_graph, create_graph, &inputs);
+  std::vector<Variable<T>> result =
+      run_backward<T>(outputs.data(), seeds.data(), outputs.size(), retain_graph, create_graph, &inputs);
   for (std::size_t i = 0; i < result.size(); ++i) {
     if (!result[i].defined()) result[i] = zeros<T>(inputs[i].shape());
   }

@@ -22,16 +22,21 @@ Shape broadcast_shapes(const char* op, const Shape& a, const Shape& b) {
   return out;
 }
 
-template <typename T>
-Tensor<T> sum_to_tensor(const Tensor<T>& x, const Shape& shape) {
-  const Shape xs = to_shape(x.shape());
-  if (xs == shape) return x;
-  if (broadcast_shapes("sum_to", shape, xs) != xs) {
-    throw std::invalid_argument("sum_to: cannot sum shape " + shape_str(xs) + " down to " + shape_str(shape));
+namespace {
+
+// S: a Shape or a tensor's own shape type, read in place.
+template <typename T, typename S>
+Tensor<T> sum_to_impl(const Tensor<T>& x, const S& shape) {
+  const auto& xs = x.shape();
+  if (equal_extents(xs, shape)) return x;
+  if (!broadcastable_to(shape, xs)) {
+    throw std::invalid_argument("sum_to: cannot sum shape " + shape_str(to_shape(xs)) + " down to " +
+                                shape_str(to_shape(shape)));
   }
   const std::size_t lead = xs.size() - shape.size();
   // Fast path for the bias gradient of a dense layer: (N, D) -> (D) or (1, D) as a raw row loop.
-  const std::size_t target_size = shape_size(shape);
+  std::size_t target_size = 1;
+  for (std::size_t e : shape) target_size *= e;
   const std::size_t rows = target_size ? x.size() / target_size : 0;
   // When `shape` (minus leading 1s) equals x's trailing axes, x is (rows, target_size) in memory.
   std::size_t first = 0;
@@ -60,7 +65,21 @@ Tensor<T> sum_to_tensor(const Tensor<T>& x, const Shape& shape) {
   return summed;
 }
 
+}  // namespace
+
+template <typename T>
+Tensor<T> sum_to_tensor(const Tensor<T>& x, const Shape& shape) {
+  return sum_to_impl(x, shape);
+}
+
+template <typename T>
+Tensor<T> sum_to_tensor_like(const Tensor<T>& x, const Tensor<T>& like) {
+  return sum_to_impl(x, like.shape());
+}
+
 template Tensor<float> sum_to_tensor<float>(const Tensor<float>&, const Shape&);
 template Tensor<double> sum_to_tensor<double>(const Tensor<double>&, const Shape&);
+template Tensor<float> sum_to_tensor_like<float>(const Tensor<float>&, const Tensor<float>&);
+template Tensor<double> sum_to_tensor_like<double>(const Tensor<double>&, const Tensor<double>&);
 
 }  // namespace minidl

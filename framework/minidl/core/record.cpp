@@ -4,7 +4,9 @@
 #include <atomic>
 
 #include "minidl/core/grad_mode.hpp"
+#include "minidl/core/node_alloc.hpp"
 #include "minidl/core/op_observer.hpp"
+#include "minidl/core/variable_lists.hpp"
 
 namespace minidl {
 namespace {
@@ -18,10 +20,39 @@ bool will_record(const std::vector<Variable<T>>& inputs) {
 }
 
 template <typename T>
+bool will_record(std::initializer_list<Variable<T>> inputs) {
+  if (!grad_enabled()) return false;
+  return std::any_of(inputs.begin(), inputs.end(),
+                     [](const Variable<T>& v) { return v.defined() && v.requires_grad(); });
+}
+
+template <typename T>
+Grads<T> make_grads(std::size_t n) {
+  Grads<T> grads = detail::take_variable_list<T>(n);
+  grads.resize(n);
+  return grads;
+}
+
+template <typename T>
+Grads<T> make_grads(std::initializer_list<Variable<T>> grads) {
+  return detail::variable_list<T>(grads);
+}
+
+template <typename T>
+Variable<T> record(const char* op, Tensor<T> output, std::initializer_list<Variable<T>> inputs,
+                   BackwardFn<T> backward) {
+  // The observer sees a list like any other op's; without one, a list is made only for a node.
+  if (detail::t_op_observer || will_record<T>(inputs)) {
+    return record<T>(op, std::move(output), detail::variable_list<T>(inputs), std::move(backward));
+  }
+  return Variable<T>(std::move(output));
+}
+
+template <typename T>
 Variable<T> record(const char* op, Tensor<T> output, std::vector<Variable<T>> inputs, BackwardFn<T> backward) {
   // One predictable branch when nothing observes (anomaly detection off).
   if (detail::t_op_observer) detail::t_op_observer->on_forward(op, output, inputs);
-  auto node = std::make_shared<Node<T>>();
+  auto node = detail::new_node<T>();
   node->data = std::move(output);
   if (will_record(inputs)) {
     node->op = op;
@@ -34,6 +65,8 @@ Variable<T> record(const char* op, Tensor<T> output, std::vector<Variable<T>> in
     node->sequence = g_sequence.fetch_add(1, std::memory_order_relaxed);
     node->inputs = std::move(inputs);
     node->backward = std::move(backward);
+  } else {
+    detail::recycle_variable_list(std::move(inputs));
   }
   return Variable<T>(std::move(node));
 }
@@ -48,6 +81,7 @@ std::vector<Variable<T>> record_multi(const char* op, std::vector<Tensor<T>> out
   result.reserve(outputs.size());
   if (!will_record(inputs)) {
     for (auto& out : outputs) result.emplace_back(std::move(out));
+    detail::recycle_variable_list(std::move(inputs));
     return result;
   }
   std::uint64_t generation = 0;
@@ -57,16 +91,21 @@ std::vector<Variable<T>> record_multi(const char* op, std::vector<Tensor<T>> out
   // One sequence number for the group: siblings tie in the backward queue, and whichever is popped
   // first runs the shared backward with every sibling's gradient.
   const std::uint64_t sequence = g_sequence.fetch_add(1, std::memory_order_relaxed);
-  auto group = std::make_shared<OutputGroup<T>>();
+  auto group = detail::new_output_group<T>();
   group->backward = std::move(backward);
   for (std::size_t k = 0; k < outputs.size(); ++k) {
-    auto node = std::make_shared<Node<T>>();
+    auto node = detail::new_node<T>();
     node->data = std::move(outputs[k]);
     node->op = op;
     node->requires_grad = true;
     node->generation = generation + 1;
     node->sequence = sequence;
-    node->inputs = inputs;  // shared handles: copying them copies no tensor
+    if (k + 1 == outputs.size()) {
+      node->inputs = std::move(inputs);  // the last sibling keeps the caller's list
+    } else {
+      node->inputs = detail::take_variable_list<T>(inputs.size());  // a recycled buffer
+      node->inputs.insert(node->inputs.end(), inputs.begin(), inputs.end());  // handles: no tensor copied
+    }
     node->group = group;
     node->output_index = k;
     group->outputs.push_back(node);
@@ -75,6 +114,16 @@ std::vector<Variable<T>> record_multi(const char* op, std::vector<Tensor<T>> out
   return result;
 }
 
+template bool will_record<float>(std::initializer_list<Variable<float>>);
+template bool will_record<double>(std::initializer_list<Variable<double>>);
+template Grads<float> make_grads<float>(std::size_t);
+template Grads<double> make_grads<double>(std::size_t);
+template Grads<float> make_grads<float>(std::initializer_list<Variable<float>>);
+template Grads<double> make_grads<double>(std::initializer_list<Variable<double>>);
+template Variable<float> record<float>(const char*, Tensor<float>, std::initializer_list<Variable<float>>,
+                                       BackwardFn<float>);
+template Variable<double> record<double>(const char*, Tensor<double>, std::initializer_list<Variable<double>>,
+                                         BackwardFn<double>);
 template bool will_record<float>(const std::vector<Variable<float>>&);
 template bool will_record<double>(const std::vector<Variable<double>>&);
 template Variable<float> record<float>(const char*, Tensor<float>, std::vector<Variable<float>>, BackwardFn<float>);

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <xtensor/xarray.hpp>
@@ -37,6 +38,11 @@ static_assert(kBufferAlignment % XSIMD_DEFAULT_ALIGNMENT == 0,
 
 /// A tensor shape: one extent per axis. An empty Shape is a scalar (0-d) tensor.
 using Shape = std::vector<std::size_t>;
+
+/// The shape a Tensor stores (`t.shape()`): xtensor's small vector, holding up to four extents
+/// without a heap allocation. Hot paths read it in place rather than copying it into a Shape.
+using TensorShape = Tensor<float>::shape_type;
+static_assert(std::is_same_v<TensorShape, Tensor<double>::shape_type>, "one shape type for every tensor");
 
 /// Converts any xtensor shape container (svector, array, ...) to a Shape.
 template <typename S>

@@ -5,24 +5,29 @@
 
 #include <xtensor/xio.hpp>
 
+#include "minidl/core/node_alloc.hpp"
 #include "minidl/core/random.hpp"
+#include "minidl/core/variable_lists.hpp"
+#include "minidl/detail/small_object_pool.hpp"
 
 namespace minidl {
 
 template <typename T>
 Node<T>::~Node() {
   // Steal the inputs of every node we are the last owner of, so each node dies with no inputs
-  // left and destruction is a loop instead of a recursion as deep as the graph.
-  std::vector<std::shared_ptr<Node<T>>> pending;
+  // left and destruction is a loop instead of a recursion as deep as the graph. The list is in the
+  // small-object cache, and the input lists go back to the list cache: a node dies every op of
+  // every step.
+  std::vector<std::shared_ptr<Node<T>>, detail::SmallObjectAllocator<std::shared_ptr<Node<T>>>> pending;
   for (auto& in : inputs) pending.push_back(std::move(in.node_));
-  inputs.clear();
+  detail::recycle_variable_list(std::move(inputs));
   if (grad) pending.push_back(std::move(grad));
   while (!pending.empty()) {
     std::shared_ptr<Node<T>> n = std::move(pending.back());
     pending.pop_back();
     if (n && n.use_count() == 1) {
       for (auto& in : n->inputs) pending.push_back(std::move(in.node_));
-      n->inputs.clear();
+      detail::recycle_variable_list(std::move(n->inputs));
       if (n->grad) pending.push_back(std::move(n->grad));
       n->backward = nullptr;  // captures may hold tensors only, but release them early anyway
       n->group.reset();
@@ -31,7 +36,7 @@ Node<T>::~Node() {
 }
 
 template <typename T>
-Variable<T>::Variable(Tensor<T> data, bool requires_grad, std::string name) : node_(std::make_shared<Node<T>>()) {
+Variable<T>::Variable(Tensor<T> data, bool requires_grad, std::string name) : node_(detail::new_node<T>()) {
   node_->data = std::move(data);
   node_->requires_grad = requires_grad;
   node_->name = std::move(name);

@@ -9,18 +9,24 @@
 
 namespace minidl {
 
-ConvGeometry conv_geometry(const char* op, const Shape& xs, std::size_t FH, std::size_t FW, std::size_t stride,
-                           std::size_t pad) {
+namespace {
+
+// S: a Shape or a tensor's own shape type.
+template <typename S>
+ConvGeometry geometry_of(const char* op, const S& xs, std::size_t FH, std::size_t FW, std::size_t stride,
+                         std::size_t pad) {
   if (xs.size() != 4) {
-    throw std::invalid_argument(std::string(op) + ": input " + shape_str(xs) + " must be 4-D (N,C,H,W)");
+    throw std::invalid_argument(std::string(op) + ": input " + shape_str(to_shape(xs)) + " must be 4-D (N,C,H,W)");
   }
-  const std::string window = std::to_string(FH) + "x" + std::to_string(FW);
-  if (FH == 0 || FW == 0) throw std::invalid_argument(std::string(op) + ": window " + window + " must be non-empty");
-  if (xs[1] == 0) throw std::invalid_argument(std::string(op) + ": input " + shape_str(xs) + " has no channels");
+  auto window = [&] { return std::to_string(FH) + "x" + std::to_string(FW); };
+  if (FH == 0 || FW == 0) throw std::invalid_argument(std::string(op) + ": window " + window() + " must be non-empty");
+  if (xs[1] == 0) {
+    throw std::invalid_argument(std::string(op) + ": input " + shape_str(to_shape(xs)) + " has no channels");
+  }
   if (stride == 0) throw std::invalid_argument(std::string(op) + ": stride must be positive");
   if (xs[2] + 2 * pad < FH || xs[3] + 2 * pad < FW) {
-    throw std::invalid_argument(std::string(op) + ": input (N,C,H,W)=" + shape_str(xs) + " is smaller than the " +
-                                window + " window with pad " + std::to_string(pad));
+    throw std::invalid_argument(std::string(op) + ": input (N,C,H,W)=" + shape_str(to_shape(xs)) +
+                                " is smaller than the " + window() + " window with pad " + std::to_string(pad));
   }
   ConvGeometry g;
   g.N = xs[0];
@@ -34,6 +40,18 @@ ConvGeometry conv_geometry(const char* op, const Shape& xs, std::size_t FH, std:
   g.OH = (g.H + 2 * pad - FH) / stride + 1;
   g.OW = (g.W + 2 * pad - FW) / stride + 1;
   return g;
+}
+
+}  // namespace
+
+ConvGeometry conv_geometry(const char* op, const Shape& xs, std::size_t FH, std::size_t FW, std::size_t stride,
+                           std::size_t pad) {
+  return geometry_of(op, xs, FH, FW, stride, pad);
+}
+
+ConvGeometry conv_geometry_of(const char* op, const TensorShape& xs, std::size_t FH, std::size_t FW, std::size_t stride,
+                           std::size_t pad) {
+  return geometry_of(op, xs, FH, FW, stride, pad);
 }
 
 namespace {

@@ -36,6 +36,15 @@ struct ConvGeometry {
 /// ("conv2d: input (N,C,H,W)=(1,1,3,3) is smaller than the 5x5 window with pad 0").
 ConvGeometry conv_geometry(const char* op, const Shape& x_shape, std::size_t FH, std::size_t FW, std::size_t stride,
                            std::size_t pad);
+/// conv_geometry for a tensor's own shape, read in place (no Shape copy per op).
+ConvGeometry conv_geometry_of(const char* op, const TensorShape& x_shape, std::size_t FH, std::size_t FW,
+                              std::size_t stride, std::size_t pad);
+
+/// conv_geometry_of for a Shape, so that code generic in the shape container calls one name.
+inline ConvGeometry conv_geometry_of(const char* op, const Shape& x_shape, std::size_t FH, std::size_t FW,
+                                     std::size_t stride, std::size_t pad) {
+  return conv_geometry(op, x_shape, FH, FW, stride, pad);
+}
 
 /// Writes the column matrix of x (N,C,H,W) into col (C*FH*FW, N*OH*OW), zero where a window
 /// covers padding. Every element of col is written.

@@ -13,12 +13,12 @@ Linear<T>::Linear(std::size_t in_features, std::size_t out_features, Generator& 
 
 template <typename T>
 Variable<T> Linear<T>::forward(const Variable<T>& x) {
-  const Shape xs = x.shape();
-  const std::size_t in = W.shape()[0];
+  const auto& xs = x.data().shape();  // read in place: a Shape copy is a heap allocation per call
+  const std::size_t in = W.data().shape()[0];
   if (xs.size() > 2 && xs.back() == in) {
     // (..., D): every leading position is a row of one GEMM; (N,T,D) -> (N,T,H), the book's TimeAffine.
     Shape out(xs.begin(), xs.end() - 1);
-    out.push_back(W.shape()[1]);
+    out.push_back(W.data().shape()[1]);
     return reshape(linear(reshape(x, Shape{x.size() / in, in}), W, b), out);
   }
   return linear(xs.size() > 2 ? flatten(x, 1) : x, W, b);

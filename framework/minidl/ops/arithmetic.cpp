@@ -36,7 +36,7 @@ template <typename T>
 Variable<T> add(const Variable<T>& a, const Variable<T>& b) {
   Tensor<T> y = binary("add", a, b, [](const auto& x, const auto& z) { return x + z; });
   return record<T>("add", std::move(y), {a, b}, [](const Inputs<T>& in, const Variable<T>&, const Variable<T>& gy) {
-    return Grads<T>{sum_to(gy, in[0].shape()), sum_to(gy, in[1].shape())};
+    return make_grads<T>({sum_to(gy, in[0].shape()), sum_to(gy, in[1].shape())});
   });
 }
 
@@ -44,7 +44,7 @@ template <typename T>
 Variable<T> sub(const Variable<T>& a, const Variable<T>& b) {
   Tensor<T> y = binary("sub", a, b, [](const auto& x, const auto& z) { return x - z; });
   return record<T>("sub", std::move(y), {a, b}, [](const Inputs<T>& in, const Variable<T>&, const Variable<T>& gy) {
-    return Grads<T>{sum_to(gy, in[0].shape()), neg(sum_to(gy, in[1].shape()))};
+    return make_grads<T>({sum_to(gy, in[0].shape()), neg(sum_to(gy, in[1].shape()))});
   });
 }
 
@@ -52,7 +52,7 @@ template <typename T>
 Variable<T> mul(const Variable<T>& a, const Variable<T>& b) {
   Tensor<T> y = binary("mul", a, b, [](const auto& x, const auto& z) { return x * z; });
   return record<T>("mul", std::move(y), {a, b}, [](const Inputs<T>& in, const Variable<T>&, const Variable<T>& gy) {
-    Grads<T> g(2);
+    Grads<T> g = make_grads<T>(2);
     if (in[0].requires_grad()) g[0] = sum_to(mul(gy, in[1]), in[0].shape());
     if (in[1].requires_grad()) g[1] = sum_to(mul(gy, in[0]), in[1].shape());
     return g;
@@ -63,7 +63,7 @@ template <typename T>
 Variable<T> div(const Variable<T>& a, const Variable<T>& b) {
   Tensor<T> y = binary("div", a, b, [](const auto& x, const auto& z) { return x / z; });
   return record<T>("div", std::move(y), {a, b}, [](const Inputs<T>& in, const Variable<T>&, const Variable<T>& gy) {
-    Grads<T> g(2);
+    Grads<T> g = make_grads<T>(2);
     if (in[0].requires_grad()) g[0] = sum_to(div(gy, in[1]), in[0].shape());
     if (in[1].requires_grad()) g[1] = sum_to(neg(div(mul(gy, in[0]), mul(in[1], in[1]))), in[1].shape());
     return g;
@@ -74,7 +74,7 @@ template <typename T>
 Variable<T> neg(const Variable<T>& x) {
   Tensor<T> y = unary(x, [](const auto& v) { return -v; });
   return record<T>("neg", std::move(y), {x}, [](const Inputs<T>&, const Variable<T>&, const Variable<T>& gy) {
-    return Grads<T>{neg(gy)};
+    return make_grads<T>({neg(gy)});
   });
 }
 
@@ -83,7 +83,7 @@ Variable<T> pow(const Variable<T>& x, double c) {
   const T e = static_cast<T>(c);
   Tensor<T> y = unary(x, [e](const auto& v) { return xt::pow(v, e); });
   return record<T>("pow", std::move(y), {x}, [c](const Inputs<T>& in, const Variable<T>&, const Variable<T>& gy) {
-    return Grads<T>{mul(gy, mul_scalar(pow(in[0], c - 1.0), c))};
+    return make_grads<T>({mul(gy, mul_scalar(pow(in[0], c - 1.0), c))});
   });
 }
 
@@ -92,7 +92,7 @@ Variable<T> add_scalar(const Variable<T>& x, double s) {
   const T v = static_cast<T>(s);
   Tensor<T> y = unary(x, [v](const auto& a) { return a + v; });
   return record<T>("add_scalar", std::move(y), {x},
-                   [](const Inputs<T>&, const Variable<T>&, const Variable<T>& gy) { return Grads<T>{gy}; });
+                   [](const Inputs<T>&, const Variable<T>&, const Variable<T>& gy) { return make_grads<T>({gy}); });
 }
 
 template <typename T>
@@ -100,7 +100,7 @@ Variable<T> mul_scalar(const Variable<T>& x, double s) {
   const T v = static_cast<T>(s);
   Tensor<T> y = unary(x, [v](const auto& a) { return a * v; });
   return record<T>("mul_scalar", std::move(y), {x}, [s](const Inputs<T>&, const Variable<T>&, const Variable<T>& gy) {
-    return Grads<T>{mul_scalar(gy, s)};
+    return make_grads<T>({mul_scalar(gy, s)});
   });
 }
 
@@ -109,7 +109,9 @@ Variable<T> rsub_scalar(const Variable<T>& x, double s) {
   const T v = static_cast<T>(s);
   Tensor<T> y = unary(x, [v](const auto& a) { return v - a; });
   return record<T>("rsub_scalar", std::move(y), {x},
-                   [](const Inputs<T>&, const Variable<T>&, const Variable<T>& gy) { return Grads<T>{neg(gy)}; });
+                   [](const Inputs<T>&, const Variable<T>&, const Variable<T>& gy) {
+                     return make_grads<T>({neg(gy)});
+                   });
 }
 
 template <typename T>
@@ -118,7 +120,7 @@ Variable<T> rdiv_scalar(const Variable<T>& x, double s) {
   Tensor<T> y = unary(x, [v](const auto& a) { return v / a; });
   return record<T>("rdiv_scalar", std::move(y), {x}, [s](const Inputs<T>& in, const Variable<T>&, const Variable<T>& gy) {
     // d(s/x)/dx = -s / x²
-    return Grads<T>{neg(mul_scalar(div(gy, mul(in[0], in[0])), s))};
+    return make_grads<T>({neg(mul_scalar(div(gy, mul(in[0], in[0])), s))});
   });
 }
 

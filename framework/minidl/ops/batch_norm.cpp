@@ -148,7 +148,7 @@ Variable<T> batch_norm_backward(const Variable<T>& gy, const Variable<T>& x, con
                      const std::size_t nd = x.ndim();
                      const std::vector<int> axes = stat_axes(nd);
                      const Variable<T> unit(full_tensor<T>({l.C}, T(1)));
-                     Grads<T> g(3);
+                     Grads<T> g = make_grads<T>(3);
                      if (gy.requires_grad()) g[0] = batch_norm_backward(G, x, in[2], cache, l, eps);
                      if (!x.requires_grad() && !in[2].requires_grad()) return g;
                      const Variable<T> b_gy = batch_norm_backward(gy, x, unit, cache, l, eps);
@@ -173,7 +173,7 @@ Variable<T> batch_norm_backward_gamma(Tensor<T> value, const Variable<T>& gy, co
                    [cache, l, eps](const Inputs<T>& in, const Variable<T>&, const Variable<T>& G) {
                      const std::size_t nd = in[1].ndim();
                      const Variable<T> Gc = per_channel(G, nd);
-                     Grads<T> g(2);
+                     Grads<T> g = make_grads<T>(2);
                      if (in[0].requires_grad()) g[0] = Gc * normalize(in[1], eps).first;
                      if (in[1].requires_grad()) {
                        const Variable<T> unit(full_tensor<T>({l.C}, T(1)));
@@ -188,7 +188,7 @@ template <typename T>
 Variable<T> batch_norm_backward_beta(Tensor<T> value, const Variable<T>& gy) {
   return record<T>("batch_norm_backward_beta", std::move(value), {gy},
                    [](const Inputs<T>& in, const Variable<T>&, const Variable<T>& G) {
-                     return Grads<T>{broadcast_to(per_channel(G, in[0].ndim()), in[0].shape())};
+                     return make_grads<T>({broadcast_to(per_channel(G, in[0].ndim()), in[0].shape())});
                    });
 }
 
@@ -267,7 +267,7 @@ Variable<T> batch_norm(const Variable<T>& x, const Variable<T>& gamma, const Var
                      // still its own recorded op, so create_graph differentiates the same kernels.
                      std::vector<double> sg, sgx;
                      channel_sums(gy.data().data(), saved->xhat.data(), l, sg, sgx);
-                     Grads<T> g(3);
+                     Grads<T> g = make_grads<T>(3);
                      if (in[0].requires_grad()) g[0] = batch_norm_backward(gy, in[0], in[1], saved, l, eps, &sg, &sgx);
                      if (in[1].requires_grad()) {
                        g[1] = batch_norm_backward_gamma(channel_tensor<T>(sgx), gy, in[0], saved, l, eps);
@@ -307,7 +307,7 @@ Variable<T> batch_norm_eval(const Variable<T>& x, const Variable<T>& gamma, cons
   return record<T>("batch_norm_eval", std::move(y), {x, gamma, beta},
                    [rb, mb, nd](const Inputs<T>& in, const Variable<T>&, const Variable<T>& gy) {
                      const std::vector<int> axes = stat_axes(nd);
-                     Grads<T> g(3);
+                     Grads<T> g = make_grads<T>(3);
                      if (in[0].requires_grad()) g[0] = gy * (per_channel(in[1], nd) * rb);
                      if (in[1].requires_grad()) g[1] = sum(gy * ((in[0] - mb) * rb), axes);
                      if (in[2].requires_grad()) g[2] = sum(gy, axes);

@@ -15,4 +15,13 @@ Variable<T> broadcast_to(const Variable<T>& x, const Shape& shape);
 template <typename T>
 Variable<T> sum_to(const Variable<T>& x, const Shape& shape);
 
+/// broadcast_to(x, like.shape()), reading like's shape in place (no Shape is built).
+template <typename T>
+Variable<T> broadcast_to_like(const Variable<T>& x, const Variable<T>& like);
+
+/// sum_to(x, like.shape()), reading like's shape in place: what a backward function that undoes
+/// broadcasting of its input `like` calls.
+template <typename T>
+Variable<T> sum_to_like(const Variable<T>& x, const Variable<T>& like);
+
 }  // namespace minidl

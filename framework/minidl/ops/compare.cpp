@@ -37,7 +37,7 @@ Variable<T> pick(const char* op, const Variable<T>& a, const Variable<T>& b, boo
   const Variable<T> weight_a(std::move(wa)), weight_b(std::move(wb));
   return record<T>(op, std::move(y), {a, b},
                    [weight_a, weight_b](const Inputs<T>& in, const Variable<T>&, const Variable<T>& gy) {
-                     Grads<T> g(2);
+                     Grads<T> g = make_grads<T>(2);
                      if (in[0].requires_grad()) g[0] = sum_to(mul(gy, weight_a), in[0].shape());
                      if (in[1].requires_grad()) g[1] = sum_to(mul(gy, weight_b), in[1].shape());
                      return g;
@@ -55,7 +55,7 @@ Variable<T> where(const Mask& mask, const Variable<T>& a, const Variable<T>& b) 
   return record<T>("where", std::move(y), {a, b},
                    [mask](const Inputs<T>& in, const Variable<T>&, const Variable<T>& gy) {
                      const Variable<T> zero(zeros_tensor<T>({}));
-                     Grads<T> g(2);
+                     Grads<T> g = make_grads<T>(2);
                      if (in[0].requires_grad()) g[0] = sum_to(where(mask, gy, zero), in[0].shape());
                      if (in[1].requires_grad()) g[1] = sum_to(where(mask, zero, gy), in[1].shape());
                      return g;

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "minidl/detail/blas.hpp"
+#include "minidl/core/broadcast.hpp"
 #include "minidl/core/record.hpp"
 #include "minidl/detail/im2col.hpp"
 #include "minidl/detail/parallel.hpp"
@@ -14,22 +15,27 @@
 namespace minidl {
 namespace {
 
-std::string nchw(const Shape& s) { return "(N,C,H,W)=" + shape_str(s); }
+// S, S2: a Shape or a tensor's own shape type (read in place; a Shape is built only for a message).
+template <typename S>
+std::string nchw(const S& s) {
+  return "(N,C,H,W)=" + shape_str(to_shape(s));
+}
 
 // Validates x against filters of shape ws and returns the geometry.
-ConvGeometry check_conv(const char* op, const Shape& xs, const Shape& ws, std::size_t stride, std::size_t pad) {
+template <typename S, typename S2>
+ConvGeometry check_conv(const char* op, const S& xs, const S2& ws, std::size_t stride, std::size_t pad) {
   if (ws.size() != 4) {
-    throw std::invalid_argument(std::string(op) + ": W " + shape_str(ws) + " must be 4-D (FN,C,FH,FW)");
+    throw std::invalid_argument(std::string(op) + ": W " + shape_str(to_shape(ws)) + " must be 4-D (FN,C,FH,FW)");
   }
   if (xs.size() != 4) {
-    throw std::invalid_argument(std::string(op) + ": input " + shape_str(xs) + " must be 4-D (N,C,H,W)");
+    throw std::invalid_argument(std::string(op) + ": input " + shape_str(to_shape(xs)) + " must be 4-D (N,C,H,W)");
   }
   if (xs[1] != ws[1]) {
-    throw std::invalid_argument(std::string(op) + ": input " + nchw(xs) + " but W (FN,C,FH,FW)=" + shape_str(ws) +
-                                " expects C=" + std::to_string(ws[1]));
+    throw std::invalid_argument(std::string(op) + ": input " + nchw(xs) + " but W (FN,C,FH,FW)=" +
+                                shape_str(to_shape(ws)) + " expects C=" + std::to_string(ws[1]));
   }
-  if (ws[0] == 0) throw std::invalid_argument(std::string(op) + ": W " + shape_str(ws) + " has no filters");
-  return conv_geometry(op, xs, ws[2], ws[3], stride, pad);
+  if (ws[0] == 0) throw std::invalid_argument(std::string(op) + ": W " + shape_str(to_shape(ws)) + " has no filters");
+  return conv_geometry_of(op, xs, ws[2], ws[3], stride, pad);
 }
 
 // Σ r[0..n): eight independent partial sums, so the additions vectorise instead of waiting on one
@@ -48,11 +54,12 @@ T sum_row(const T* r, std::size_t n) {
 }
 
 // Checks that gy has the output shape conv2d would give for x_shape and w_shape.
-void check_gy(const char* op, const Shape& gys, const Shape& xs, const Shape& ws, const ConvGeometry& g) {
-  const Shape expect{g.N, ws[0], g.OH, g.OW};
-  if (gys != expect) {
-    throw std::invalid_argument(std::string(op) + ": gy " + shape_str(gys) + " but input " + nchw(xs) + " and W " +
-                                shape_str(ws) + " give output " + shape_str(expect));
+template <typename S, typename S2, typename S3>
+void check_gy(const char* op, const S& gys, const S2& xs, const S3& ws, const ConvGeometry& g) {
+  const TensorShape expect{g.N, ws[0], g.OH, g.OW};
+  if (!equal_extents(gys, expect)) {
+    throw std::invalid_argument(std::string(op) + ": gy " + shape_str(to_shape(gys)) + " but input " + nchw(xs) +
+                                " and W " + shape_str(to_shape(ws)) + " give output " + shape_str(to_shape(expect)));
   }
 }
 
@@ -150,7 +157,7 @@ void weight_grad_kernel(const T* x, const T* gy, const ConvGeometry& g, std::siz
 // Its adjoint spreads each G[f] over plane f of every sample, which is its backward.
 template <typename T>
 Variable<T> conv2d_backward_bias(const Variable<T>& gy, Tensor<T> value = Tensor<T>()) {
-  const Shape s = gy.shape();
+  const auto& s = gy.data().shape();
   const std::size_t N = s[0], FN = s[1], P = s[2] * s[3];
   if (value.size() != FN) {
     value = zeros_tensor<T>({FN});
@@ -160,7 +167,7 @@ Variable<T> conv2d_backward_bias(const Variable<T>& gy, Tensor<T> value = Tensor
   }
   return record<T>("conv2d_backward_bias", std::move(value), {gy},
                    [FN](const Inputs<T>& in, const Variable<T>&, const Variable<T>& G) {
-                     return Grads<T>{broadcast_to(reshape(G, Shape{1, FN, 1, 1}), in[0].shape())};
+                     return make_grads<T>({broadcast_to(reshape(G, Shape{1, FN, 1, 1}), in[0].shape())});
                    });
 }
 
@@ -173,50 +180,51 @@ Grads<T> weight_grad_backward(const Inputs<T>& in, const Variable<T>& H, std::si
 template <typename T>
 Variable<T> conv2d(const Variable<T>& x, const Variable<T>& W, const Variable<T>& b, std::size_t stride,
                    std::size_t pad) {
-  const Shape xs = x.shape(), ws = W.shape();
-  const ConvGeometry g = check_conv("conv2d", xs, ws, stride, pad);
+  const auto& ws = W.data().shape();
+  const ConvGeometry g = check_conv("conv2d", x.data().shape(), ws, stride, pad);
   const bool has_bias = b.defined();
-  if (has_bias && !(b.ndim() == 1 && b.shape()[0] == ws[0])) {
+  if (has_bias && !(b.ndim() == 1 && b.data().shape()[0] == ws[0])) {
     throw std::invalid_argument("conv2d: bias " + shape_str(b.shape()) + " does not match W (FN,C,FH,FW)=" +
-                                shape_str(ws) + " (needs b (" + std::to_string(ws[0]) + "))");
+                                shape_str(W.shape()) + " (needs b (" + std::to_string(ws[0]) + "))");
   }
   Tensor<T> y = conv_forward(x.data(), W.data(), has_bias ? b.data().data() : nullptr, g);
-  std::vector<Variable<T>> inputs{x, W};
-  if (has_bias) inputs.push_back(b);
-  return record<T>("conv2d", std::move(y), std::move(inputs),
-                   [stride, pad](const Inputs<T>& in, const Variable<T>&, const Variable<T>& gy) {
-                     Grads<T> grads(in.size());
-                     if (in[0].requires_grad()) grads[0] = conv2d_backward_input(gy, in[1], in[0].shape(), stride, pad);
-                     const bool bias_grad = in.size() == 3 && in[2].requires_grad();
-                     if (in[1].requires_grad() && bias_grad) {
-                       // One pass over gy gives both gradients; each is still its own recorded op.
-                       const Shape ws = in[1].shape();
-                       const ConvGeometry g = check_conv("conv2d_backward_weight", in[0].shape(), ws, stride, pad);
-                       check_gy("conv2d_backward_weight", gy.shape(), in[0].shape(), ws, g);
-                       Tensor<T> gw = Tensor<T>::from_shape(ws);
-                       Tensor<T> gb = Tensor<T>::from_shape({ws[0]});
-                       weight_grad_kernel(in[0].data().data(), gy.data().data(), g, ws[0], gw.data(), gb.data());
-                       grads[1] = record<T>("conv2d_backward_weight", std::move(gw), {in[0], gy},
-                                            [stride, pad](const Inputs<T>& wi, const Variable<T>&,
-                                                          const Variable<T>& H) {
-                                              return weight_grad_backward(wi, H, stride, pad);
-                                            });
-                       grads[2] = conv2d_backward_bias(gy, std::move(gb));
-                       return grads;
-                     }
-                     if (in[1].requires_grad()) {
-                       grads[1] = conv2d_backward_weight(in[0], gy, in[1].shape(), stride, pad);
-                     }
-                     if (bias_grad) grads[2] = conv2d_backward_bias(gy);
-                     return grads;
-                   });
+  auto backward = [stride, pad](const Inputs<T>& in, const Variable<T>&, const Variable<T>& gy) {
+    Grads<T> grads = make_grads<T>(in.size());
+    if (in[0].requires_grad()) grads[0] = conv2d_backward_input(gy, in[1], in[0].shape(), stride, pad);
+    const bool bias_grad = in.size() == 3 && in[2].requires_grad();
+    if (in[1].requires_grad() && bias_grad) {
+      // One pass over gy gives both gradients; each is still its own recorded op.
+      const auto& ws = in[1].data().shape();
+      const auto& xs = in[0].data().shape();
+      const ConvGeometry g = check_conv("conv2d_backward_weight", xs, ws, stride, pad);
+      check_gy("conv2d_backward_weight", gy.data().shape(), xs, ws, g);
+      Tensor<T> gw = Tensor<T>::from_shape(ws);
+      Tensor<T> gb = Tensor<T>::from_shape({ws[0]});
+      weight_grad_kernel(in[0].data().data(), gy.data().data(), g, ws[0], gw.data(), gb.data());
+      grads[1] = record<T>("conv2d_backward_weight", std::move(gw), {in[0], gy},
+                           [stride, pad](const Inputs<T>& wi, const Variable<T>&,
+                                         const Variable<T>& H) {
+                             return weight_grad_backward(wi, H, stride, pad);
+                           });
+      grads[2] = conv2d_backward_bias(gy, std::move(gb));
+      return grads;
+    }
+    if (in[1].requires_grad()) {
+      grads[1] = conv2d_backward_weight(in[0], gy, in[1].shape(), stride, pad);
+    }
+    if (bias_grad) grads[2] = conv2d_backward_bias(gy);
+    return grads;
+  };
+  // Brace lists, so the node's input list comes from the recycled ones (core/variable_lists.hpp).
+  if (has_bias) return record<T>("conv2d", std::move(y), {x, W, b}, std::move(backward));
+  return record<T>("conv2d", std::move(y), {x, W}, std::move(backward));
 }
 template <typename T>
 Variable<T> conv2d_backward_input(const Variable<T>& gy, const Variable<T>& W, const Shape& x_shape,
                                   std::size_t stride, std::size_t pad) {
-  const Shape ws = W.shape();
+  const auto& ws = W.data().shape();
   const ConvGeometry g = check_conv("conv2d_backward_input", x_shape, ws, stride, pad);
-  check_gy("conv2d_backward_input", gy.shape(), x_shape, ws, g);
+  check_gy("conv2d_backward_input", gy.data().shape(), x_shape, ws, g);
   const std::size_t FN = ws[0], CK = g.col_rows(), P = g.OH * g.OW, in_sample = g.C * g.H * g.W;
   const ConvGeometry one = one_sample(g);
   Tensor<T> gx = zeros_tensor<T>(x_shape);
@@ -232,7 +240,7 @@ Variable<T> conv2d_backward_input(const Variable<T>& gy, const Variable<T>& W, c
   });
   return record<T>("conv2d_backward_input", std::move(gx), {gy, W},
                    [stride, pad](const Inputs<T>& in, const Variable<T>&, const Variable<T>& G) {
-                     Grads<T> grads(2);
+                     Grads<T> grads = make_grads<T>(2);
                      if (in[0].requires_grad()) grads[0] = conv2d(G, in[1], Variable<T>(), stride, pad);
                      if (in[1].requires_grad()) grads[1] = conv2d_backward_weight(G, in[0], in[1].shape(), stride, pad);
                      return grads;
@@ -242,9 +250,9 @@ Variable<T> conv2d_backward_input(const Variable<T>& gy, const Variable<T>& W, c
 template <typename T>
 Variable<T> conv2d_backward_weight(const Variable<T>& x, const Variable<T>& gy, const Shape& w_shape,
                                    std::size_t stride, std::size_t pad) {
-  const Shape xs = x.shape();
+  const auto& xs = x.data().shape();
   const ConvGeometry g = check_conv("conv2d_backward_weight", xs, w_shape, stride, pad);
-  check_gy("conv2d_backward_weight", gy.shape(), xs, w_shape, g);
+  check_gy("conv2d_backward_weight", gy.data().shape(), xs, w_shape, g);
   Tensor<T> gw = Tensor<T>::from_shape(w_shape);
   weight_grad_kernel(x.data().data(), gy.data().data(), g, w_shape[0], gw.data(), static_cast<T*>(nullptr));
   return record<T>("conv2d_backward_weight", std::move(gw), {x, gy},
@@ -257,7 +265,7 @@ namespace {
 
 template <typename T>
 Grads<T> weight_grad_backward(const Inputs<T>& in, const Variable<T>& H, std::size_t stride, std::size_t pad) {
-  Grads<T> grads(2);
+  Grads<T> grads = make_grads<T>(2);
   if (in[0].requires_grad()) grads[0] = conv2d_backward_input(in[1], H, in[0].shape(), stride, pad);
   if (in[1].requires_grad()) grads[1] = conv2d(in[0], H, Variable<T>(), stride, pad);
   return grads;

@@ -56,7 +56,7 @@ Variable<T> dropout(const Variable<T>& x, const Tensor<T>& mask, double ratio) {
   // in gy (create_graph) with a zero second derivative in x, as for any linear op.
   const Variable<T> smask(std::move(s));
   return record<T>("dropout", std::move(y), {x}, [smask](const Inputs<T>&, const Variable<T>&, const Variable<T>& gy) {
-    return Grads<T>{mul(gy, smask)};
+    return make_grads<T>({mul(gy, smask)});
   });
 }
 

@@ -48,7 +48,7 @@ Variable<T> sqrt_backward(const Variable<T>& gy, const Variable<T>& y) {
   Tensor<T> gx = const_tensor(gy.data(), T(0.5) * gy.data() / y.data());
   return record<T>("sqrt_backward", std::move(gx), {gy, y},
                    [](const Inputs<T>& in, const Variable<T>& out, const Variable<T>& G) {
-                     return Grads<T>{sqrt_backward(G, in[1]), neg(div(mul(G, out), in[1]))};
+                     return make_grads<T>({sqrt_backward(G, in[1]), neg(div(mul(G, out), in[1]))});
                    });
 }
 
@@ -59,7 +59,7 @@ Variable<T> tanh_backward(const Variable<T>& gy, const Variable<T>& y) {
   kernels::tanh_backward(gy.data(), y.data(), gx);
   return record<T>("tanh_backward", std::move(gx), {gy, y},
                    [](const Inputs<T>& in, const Variable<T>&, const Variable<T>& G) {
-                     return Grads<T>{tanh_backward(G, in[1]), mul_scalar(mul(mul(G, in[0]), in[1]), -2.0)};
+                     return make_grads<T>({tanh_backward(G, in[1]), mul_scalar(mul(mul(G, in[0]), in[1]), -2.0)});
                    });
 }
 
@@ -71,7 +71,7 @@ Variable<T> sigmoid_backward(const Variable<T>& gy, const Variable<T>& y) {
   return record<T>("sigmoid_backward", std::move(gx), {gy, y},
                    [](const Inputs<T>& in, const Variable<T>&, const Variable<T>& G) {
                      const Variable<T> one_minus_2y = rsub_scalar(mul_scalar(in[1], 2.0), 1.0);
-                     return Grads<T>{sigmoid_backward(G, in[1]), mul(mul(G, in[0]), one_minus_2y)};
+                     return make_grads<T>({sigmoid_backward(G, in[1]), mul(mul(G, in[0]), one_minus_2y)});
                    });
 }
 
@@ -88,7 +88,7 @@ Variable<T> relu_backward(const Variable<T>& gy, const Variable<T>& y) {
   for (std::size_t i = 0, n = yv.size(); i < n; ++i) pgx[i] = pyv[i] > T(0) ? pg[i] : T(0);
   return record<T>("relu_backward", std::move(gx), {gy, y},
                    [](const Inputs<T>& in, const Variable<T>&, const Variable<T>& G) {
-                     return Grads<T>{relu_backward(G, in[1]), Variable<T>()};
+                     return make_grads<T>({relu_backward(G, in[1]), Variable<T>()});
                    });
 }
 
@@ -100,7 +100,7 @@ Variable<T> abs_backward(const Variable<T>& gy, const Variable<T>& x) {
   Tensor<T> gx = const_tensor(xv, xt::where(xv > T(0), g, xt::where(xv < T(0), -g, T(0))));
   return record<T>("abs_backward", std::move(gx), {gy, x},
                    [](const Inputs<T>& in, const Variable<T>&, const Variable<T>& G) {
-                     return Grads<T>{abs_backward(G, in[1]), Variable<T>()};
+                     return make_grads<T>({abs_backward(G, in[1]), Variable<T>()});
                    });
 }
 
@@ -111,7 +111,7 @@ Variable<T> clip_backward(const Variable<T>& gy, const Variable<T>& x, T l, T h)
   Tensor<T> gx = const_tensor(xv, xt::where(xv > l && xv < h, gy.data(), T(0)));
   return record<T>("clip_backward", std::move(gx), {gy, x},
                    [l, h](const Inputs<T>& in, const Variable<T>&, const Variable<T>& G) {
-                     return Grads<T>{clip_backward(G, in[1], l, h), Variable<T>()};
+                     return make_grads<T>({clip_backward(G, in[1], l, h), Variable<T>()});
                    });
 }
 
@@ -121,7 +121,7 @@ Variable<T> square_backward(const Variable<T>& gy, const Variable<T>& x) {
   Tensor<T> gx = const_tensor(gy.data(), T(2) * gy.data() * x.data());
   return record<T>("square_backward", std::move(gx), {gy, x},
                    [](const Inputs<T>& in, const Variable<T>&, const Variable<T>& G) {
-                     return Grads<T>{square_backward(G, in[1]), square_backward(G, in[0])};
+                     return make_grads<T>({square_backward(G, in[1]), square_backward(G, in[0])});
                    });
 }
 
@@ -131,7 +131,7 @@ template <typename T>
 Variable<T> exp(const Variable<T>& x) {
   Tensor<T> y = eval_unary(x.data(), [](const auto& v) { return xt::exp(v); });
   return record<T>("exp", std::move(y), {x}, [](const Inputs<T>&, const Variable<T>& out, const Variable<T>& gy) {
-    return Grads<T>{mul(gy, out)};
+    return make_grads<T>({mul(gy, out)});
   });
 }
 
@@ -139,7 +139,7 @@ template <typename T>
 Variable<T> log(const Variable<T>& x) {
   Tensor<T> y = eval_unary(x.data(), [](const auto& v) { return xt::log(v); });
   return record<T>("log", std::move(y), {x}, [](const Inputs<T>& in, const Variable<T>&, const Variable<T>& gy) {
-    return Grads<T>{div(gy, in[0])};
+    return make_grads<T>({div(gy, in[0])});
   });
 }
 
@@ -147,7 +147,7 @@ template <typename T>
 Variable<T> sqrt(const Variable<T>& x) {
   Tensor<T> y = eval_unary(x.data(), [](const auto& v) { return xt::sqrt(v); });
   return record<T>("sqrt", std::move(y), {x}, [](const Inputs<T>&, const Variable<T>& out, const Variable<T>& gy) {
-    return Grads<T>{sqrt_backward(gy, out)};
+    return make_grads<T>({sqrt_backward(gy, out)});
   });
 }
 
@@ -155,7 +155,7 @@ template <typename T>
 Variable<T> tanh(const Variable<T>& x) {
   Tensor<T> y = eval_unary(x.data(), [](const auto& v) { return xt::tanh(v); });
   return record<T>("tanh", std::move(y), {x}, [](const Inputs<T>&, const Variable<T>& out, const Variable<T>& gy) {
-    return Grads<T>{tanh_backward(gy, out)};
+    return make_grads<T>({tanh_backward(gy, out)});
   });
 }
 
@@ -164,7 +164,7 @@ Variable<T> sigmoid(const Variable<T>& x) {
   Tensor<T> y;
   kernels::sigmoid(x.data(), y);  // stable in both tails
   return record<T>("sigmoid", std::move(y), {x}, [](const Inputs<T>&, const Variable<T>& out, const Variable<T>& gy) {
-    return Grads<T>{sigmoid_backward(gy, out)};
+    return make_grads<T>({sigmoid_backward(gy, out)});
   });
 }
 
@@ -180,7 +180,7 @@ Variable<T> relu(const Variable<T>& x) {
   // The backward masks by the output the node holds anyway (y > 0 exactly where x > 0): nothing
   // extra is allocated in the forward pass or kept alive between forward and backward.
   return record<T>("relu", std::move(y), {x}, [](const Inputs<T>&, const Variable<T>& out, const Variable<T>& gy) {
-    return Grads<T>{relu_backward(gy, out)};
+    return make_grads<T>({relu_backward(gy, out)});
   });
 }
 
@@ -195,7 +195,7 @@ template <typename T>
 Variable<T> abs(const Variable<T>& x) {
   Tensor<T> y = eval_unary(x.data(), [](const auto& v) { return xt::abs(v); });
   return record<T>("abs", std::move(y), {x}, [](const Inputs<T>& in, const Variable<T>&, const Variable<T>& gy) {
-    return Grads<T>{abs_backward(gy, in[0])};
+    return make_grads<T>({abs_backward(gy, in[0])});
   });
 }
 
@@ -208,7 +208,7 @@ Variable<T> clip(const Variable<T>& x, double lo, double hi) {
   const T l = static_cast<T>(lo), h = static_cast<T>(hi);
   Tensor<T> y = eval_unary(x.data(), [l, h](const auto& v) { return xt::clip(v, l, h); });
   return record<T>("clip", std::move(y), {x}, [l, h](const Inputs<T>& in, const Variable<T>&, const Variable<T>& gy) {
-    return Grads<T>{clip_backward(gy, in[0], l, h)};
+    return make_grads<T>({clip_backward(gy, in[0], l, h)});
   });
 }
 
@@ -216,7 +216,7 @@ template <typename T>
 Variable<T> square(const Variable<T>& x) {
   Tensor<T> y = eval_unary(x.data(), [](const auto& v) { return v * v; });
   return record<T>("square", std::move(y), {x}, [](const Inputs<T>& in, const Variable<T>&, const Variable<T>& gy) {
-    return Grads<T>{square_backward(gy, in[0])};
+    return make_grads<T>({square_backward(gy, in[0])});
   });
 }
 

@@ -69,7 +69,7 @@ Variable<T> add_shared(const Variable<T>& x, std::size_t ax, const SharedIndices
   }
   return record<T>("index_add", std::move(y), {x},
                    [ax, idx](const Inputs<T>&, const Variable<T>&, const Variable<T>& gy) {
-                     return Grads<T>{select_shared(gy, ax, idx)};
+                     return make_grads<T>({select_shared(gy, ax, idx)});
                    });
 }
 
@@ -94,7 +94,7 @@ Variable<T> select_shared(const Variable<T>& x, std::size_t ax, const SharedIndi
   }
   return record<T>("index_select", std::move(y), {x},
                    [ax, idx, n](const Inputs<T>&, const Variable<T>&, const Variable<T>& gy) {
-                     return Grads<T>{add_shared(gy, ax, idx, n)};
+                     return make_grads<T>({add_shared(gy, ax, idx, n)});
                    });
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <initializer_list>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -9,6 +10,8 @@
 #include <xtensor/xnoalias.hpp>
 
 #include "minidl/core/record.hpp"
+#include "minidl/detail/buffer_pool.hpp"
+#include "minidl/detail/small_object_pool.hpp"
 #include "minidl/detail/finite.hpp"
 #include "minidl/ops/arithmetic.hpp"
 #include "minidl/ops/broadcasting.hpp"
@@ -25,7 +28,7 @@ constexpr double kLogEps = 1e-7;  // the book's delta inside log(y + delta)
 // (or `hint` when every input is finite). Only the failing path scans the inputs. Each input comes
 // with the phrase that introduces it ("logits contain").
 template <typename T>
-void check_loss(const char* op, double loss, const std::vector<std::pair<const char*, const Tensor<T>*>>& inputs,
+void check_loss(const char* op, double loss, std::initializer_list<std::pair<const char*, const Tensor<T>*>> inputs,
                 const std::string& hint = {}) {
   if (std::isfinite(loss)) return;
   std::string what = std::string(op) + ": loss is " + (std::isnan(loss) ? "NaN" : "inf") + " (";
@@ -52,23 +55,26 @@ struct BatchShape {
   std::size_t n, c;
 };
 
-BatchShape batch_of(const char* op, const char* name, const Shape& s) {
+// S: a Shape or a tensor's own shape type (read in place, no copy).
+template <typename S>
+BatchShape batch_of(const char* op, const char* name, const S& s) {
   if (s.size() == 1) return {1, s[0]};
   if (s.size() == 2) return {s[0], s[1]};
-  throw std::invalid_argument(std::string(op) + ": " + name + " must be (C) or (N,C), got " + shape_str(s));
+  throw std::invalid_argument(std::string(op) + ": " + name + " must be (C) or (N,C), got " + shape_str(to_shape(s)));
 }
 
-void check_labels(const char* op, const char* name, const Shape& s, const BatchShape& b,
+template <typename S>
+void check_labels(const char* op, const char* name, const S& shape, const BatchShape& b,
                   const std::vector<std::size_t>& labels) {
   if (labels.size() != b.n) {
     throw std::invalid_argument(std::string(op) + ": " + std::to_string(labels.size()) + " labels for a batch of " +
-                                std::to_string(b.n) + " (" + name + " " + shape_str(s) + ")");
+                                std::to_string(b.n) + " (" + name + " " + shape_str(to_shape(shape)) + ")");
   }
   for (std::size_t i = 0; i < labels.size(); ++i) {
     if (labels[i] >= b.c) {
       throw std::invalid_argument(std::string(op) + ": label " + std::to_string(labels[i]) + " at index " +
                                   std::to_string(i) + " is out of range for " + std::to_string(b.c) + " classes (" +
-                                  name + " " + shape_str(s) + ")");
+                                  name + " " + shape_str(to_shape(shape)) + ")");
     }
   }
 }
@@ -105,7 +111,7 @@ Variable<T> sum_squared_error(const Variable<T>& y, const Variable<T>& t) {
   return record<T>("sum_squared_error", full_tensor<T>({}, static_cast<T>(loss)), {y, t},
                    [](const Inputs<T>& in, const Variable<T>&, const Variable<T>& gy) {
                      const Variable<T> gd = mul(sub(in[0], in[1]), gy);  // (y − t)·gy, gy 0-d broadcast
-                     Grads<T> g(2);
+                     Grads<T> g = make_grads<T>(2);
                      if (in[0].requires_grad()) g[0] = gd;
                      if (in[1].requires_grad()) g[1] = neg(gd);
                      return g;
@@ -128,7 +134,7 @@ Variable<T> mean_squared_error(const Variable<T>& y, const Variable<T>& t) {
   return record<T>("mean_squared_error", full_tensor<T>({}, static_cast<T>(loss)), {y, t},
                    [n](const Inputs<T>& in, const Variable<T>&, const Variable<T>& gy) {
                      const Variable<T> gd = mul(sub(in[0], in[1]), mul_scalar(gy, 2.0 / double(n)));
-                     Grads<T> g(2);
+                     Grads<T> g = make_grads<T>(2);
                      if (in[0].requires_grad()) g[0] = gd;
                      if (in[1].requires_grad()) g[1] = neg(gd);
                      return g;
@@ -169,7 +175,7 @@ Variable<T> cross_entropy_error(const Variable<T>& y, const Variable<T>& t) {
   return record<T>(op, full_tensor<T>({}, static_cast<T>(loss)), {y, t},
                    [inv_n](const Inputs<T>& in, const Variable<T>&, const Variable<T>& gy) {
                      const Variable<T> scale = mul_scalar(gy, -inv_n);  // −gy/N, 0-d
-                     Grads<T> g(2);
+                     Grads<T> g = make_grads<T>(2);
                      if (in[0].requires_grad()) g[0] = mul(div(in[1], add_scalar(in[0], kLogEps)), scale);
                      if (in[1].requires_grad()) g[1] = mul(log(add_scalar(in[0], kLogEps)), scale);
                      return g;
@@ -192,7 +198,7 @@ Variable<T> cross_entropy_error(const Variable<T>& y, const std::vector<std::siz
                    [inv_n, labels, c = b.c](const Inputs<T>& in, const Variable<T>&, const Variable<T>& gy) {
                      // −onehot/(y + 1e-7) · gy/N: nonzero only at the labels, still differentiable in y.
                      const Variable<T> onehot = onehot_const<T>(in[0].shape(), c, labels);
-                     return Grads<T>{mul(div(onehot, add_scalar(in[0], kLogEps)), mul_scalar(gy, -inv_n))};
+                     return make_grads<T>({mul(div(onehot, add_scalar(in[0], kLogEps)), mul_scalar(gy, -inv_n))});
                    });
 }
 
@@ -232,7 +238,7 @@ namespace {
 template <typename T>
 Variable<T> softmax_cross_entropy_backward(const Variable<T>& gy, const Variable<T>& logits, const Variable<T>& t,
                                            const std::shared_ptr<const Tensor<T>>& probs, double inv_n) {
-  const std::size_t c = logits.shape().back();
+  const std::size_t c = logits.data().shape().back();
   Tensor<T> gx = *probs;  // one allocation: the gradient is written over a copy of p
   T* pg = gx.data();
   const T* tt = t.data().data();
@@ -247,7 +253,7 @@ Variable<T> softmax_cross_entropy_backward(const Variable<T>& gy, const Variable
                      Shape row_sums = in[1].shape();
                      row_sums.back() = 1;
                      const Variable<T> k = mul_scalar(in[0], inv_n);
-                     Grads<T> g(3);
+                     Grads<T> g = make_grads<T>(3);
                      if (in[0].requires_grad()) {
                        const Variable<T> per_unit_gy =
                            softmax_cross_entropy_backward(scalar_tensor<T>(1.0), in[1], in[2], probs, inv_n);
@@ -264,28 +270,50 @@ Variable<T> softmax_cross_entropy_backward(const Variable<T>& gy, const Variable
 
 }  // namespace
 
+namespace {
+
+// What the backward of softmax_cross_entropy with class labels keeps: the forward's probabilities
+// and a copy of the labels (the caller's vector may change before backward), in one small-object
+// block with the labels in a pooled buffer, so a steady-state step allocates nothing for them.
+template <typename T>
+struct SavedForLabels {
+  Tensor<T> probs;
+  PooledArray<std::size_t> labels;
+};
+
+}  // namespace
+
 template <typename T>
 Variable<T> softmax_cross_entropy(const Variable<T>& logits, const std::vector<std::size_t>& labels) {
   const char* op = "softmax_cross_entropy";
-  const Shape xs = logits.shape();
+  const auto& xs = logits.data().shape();
   const BatchShape b = batch_of(op, "logits", xs);
   check_labels(op, "logits", xs, b, labels);
   // log p = x − m − log Σ exp(x − m), per row (the max is subtracted inside the kernel). The
   // probabilities come from the same exponentials, kept for backward only when it will run.
-  std::shared_ptr<Tensor<T>> probs;
-  if (will_record<T>({logits})) probs = std::make_shared<Tensor<T>>();
-  const Tensor<T> logp = log_softmax_tensor(logits.data(), -1, op, probs.get());
+  std::shared_ptr<SavedForLabels<T>> saved;
+  if (will_record<T>({logits})) {
+    saved = std::allocate_shared<SavedForLabels<T>>(detail::SmallObjectAllocator<SavedForLabels<T>>());
+    saved->labels = PooledArray<std::size_t>(labels.size());
+    std::copy(labels.begin(), labels.end(), saved->labels.data());
+  }
+  const Tensor<T> logp = log_softmax_tensor(logits.data(), -1, op, saved ? &saved->probs : nullptr);
   const T* lp = logp.data();
   double acc = 0;
   for (std::size_t i = 0; i < b.n; ++i) acc -= double(lp[i * b.c + labels[i]]);
   const double loss = acc / double(b.n);
   check_loss<T>(op, loss, {{"logits contain", &logits.data()}});
   const double inv_n = 1.0 / double(b.n);
-  std::shared_ptr<const Tensor<T>> cached = std::move(probs);
   return record<T>(op, full_tensor<T>({}, static_cast<T>(loss)), {logits},
-                   [cached, labels, inv_n, c = b.c](const Inputs<T>& in, const Variable<T>&, const Variable<T>& gy) {
-                     const Variable<T> onehot = onehot_const<T>(in[0].shape(), c, labels);
-                     return Grads<T>{softmax_cross_entropy_backward(gy, in[0], onehot, cached, inv_n)};
+                   [saved, inv_n, c = b.c](const Inputs<T>& in, const Variable<T>&, const Variable<T>& gy) {
+                     Tensor<T> onehot = Tensor<T>::from_shape(in[0].data().shape());
+                     onehot.fill(T(0));
+                     const std::size_t* l = saved->labels.data();
+                     for (std::size_t i = 0; i < saved->labels.size(); ++i) onehot.data()[i * c + l[i]] = T(1);
+                     // The probabilities shared through the saved block: no copy, no allocation.
+                     const std::shared_ptr<const Tensor<T>> probs(saved, &saved->probs);
+                     return make_grads<T>(
+                         {softmax_cross_entropy_backward(gy, in[0], Variable<T>(std::move(onehot)), probs, inv_n)});
                    });
 }
 
@@ -335,7 +363,8 @@ Variable<T> softmax_cross_entropy(const Variable<T>& logits, const IndexTensor& 
                      for (std::size_t i = 0; i < shared_labels->size(); ++i) {
                        if (l[i] != ignore_index) t.data()[i * c + static_cast<std::size_t>(l[i])] = T(1);
                      }
-                     return Grads<T>{softmax_cross_entropy_backward(gy, in[0], Variable<T>(std::move(t)), cached, inv_n)};
+                     return make_grads<T>(
+                         {softmax_cross_entropy_backward(gy, in[0], Variable<T>(std::move(t)), cached, inv_n)});
                    });
 }
 
@@ -361,7 +390,7 @@ Variable<T> softmax_cross_entropy(const Variable<T>& logits, const Variable<T>& 
   std::shared_ptr<const Tensor<T>> cached = std::move(probs);
   return record<T>(op, full_tensor<T>({}, static_cast<T>(loss)), {logits, t},
                    [cached, inv_n](const Inputs<T>& in, const Variable<T>&, const Variable<T>& gy) {
-                     Grads<T> g(2);
+                     Grads<T> g = make_grads<T>(2);
                      if (in[0].requires_grad()) g[0] = softmax_cross_entropy_backward(gy, in[0], in[1], cached, inv_n);
                      if (in[1].requires_grad()) g[1] = mul(log_softmax(in[0], -1), mul_scalar(gy, -inv_n));
                      return g;

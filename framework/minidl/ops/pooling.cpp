@@ -13,6 +13,7 @@
 #include "minidl/detail/buffer_pool.hpp"
 #include "minidl/detail/parallel.hpp"
 #include "minidl/core/record.hpp"
+#include "minidl/detail/small_object_pool.hpp"
 #include "minidl/detail/im2col.hpp"
 
 namespace minidl {
@@ -28,14 +29,16 @@ struct ArgmaxIndex {
 };
 using Index = std::shared_ptr<const ArgmaxIndex>;
 
-ConvGeometry check_pool(const char* op, const Shape& xs, std::size_t ph, std::size_t pw, std::size_t stride,
+// S: a Shape or a tensor's own shape type (read in place).
+template <typename S>
+ConvGeometry check_pool(const char* op, const S& xs, std::size_t ph, std::size_t pw, std::size_t stride,
                         std::size_t pad) {
   if (xs.size() == 4 && ph > 0 && pw > 0 && (pad >= ph || pad >= pw)) {
     throw std::invalid_argument(std::string(op) + ": pad " + std::to_string(pad) + " must be smaller than the " +
                                 std::to_string(ph) + "x" + std::to_string(pw) + " window (input (N,C,H,W)=" +
-                                shape_str(xs) + ")");
+                                shape_str(to_shape(xs)) + ")");
   }
-  return conv_geometry(op, xs, ph, pw, stride, pad);
+  return conv_geometry_of(op, xs, ph, pw, stride, pad);
 }
 
 // Calls body(plane, p, h, w) for every in-bounds input position (h,w) of output p's window in every
@@ -202,18 +205,19 @@ void max_pool_kernel(const T* x, const ConvGeometry& g, T* y, std::uint32_t* ind
 
 // y[k] = x[idx[k]] (output shape `shape`); backward scatter_by_index.
 template <typename T>
-Variable<T> gather_by_index(const Variable<T>& x, const Index& idx, const Shape& shape);
+Variable<T> gather_by_index(const Variable<T>& x, const Index& idx, const TensorShape& shape);
 
 // y = zeros(shape); y[idx[k]] += x[k]; backward gather_by_index. Together they route max pooling's
 // gradient (and its gradient's gradient) through the argmax positions.
 template <typename T>
-Variable<T> scatter_by_index(const Variable<T>& x, const Index& idx, const Shape& shape) {
+Variable<T> scatter_by_index(const Variable<T>& x, const Index& idx, const TensorShape& shape) {
   const T* px = x.data().data();
   const std::uint32_t* off = idx->offset.data();
   const std::size_t outs = idx->out_plane, ins = idx->in_plane;
   const std::size_t planes = outs ? idx->offset.size() / outs : 0, chunks = plane_chunks(planes, ins);
   // Without windows there is nothing to scatter and no plane loop to zero the result.
-  Tensor<T> y = planes ? Tensor<T>::from_shape(shape) : zeros_tensor<T>(shape);
+  Tensor<T> y = Tensor<T>::from_shape(shape);
+  if (!planes) y.fill(T(0));
   T* py = y.data();
   // Planes are independent: each chunk takes whole planes, and zeroes each plane just before it
   // scatters into it, so the plane is still in cache (one pass over the result, not a separate
@@ -227,12 +231,12 @@ Variable<T> scatter_by_index(const Variable<T>& x, const Index& idx, const Shape
   });
   return record<T>("max_pool2d_backward", std::move(y), {x},
                    [idx](const Inputs<T>& in, const Variable<T>&, const Variable<T>& g) {
-                     return Grads<T>{gather_by_index(g, idx, in[0].shape())};
+                     return make_grads<T>({gather_by_index(g, idx, in[0].data().shape())});
                    });
 }
 
 template <typename T>
-Variable<T> gather_by_index(const Variable<T>& x, const Index& idx, const Shape& shape) {
+Variable<T> gather_by_index(const Variable<T>& x, const Index& idx, const TensorShape& shape) {
   Tensor<T> y = Tensor<T>::from_shape(shape);
   const T* px = x.data().data();
   T* py = y.data();
@@ -248,7 +252,7 @@ Variable<T> gather_by_index(const Variable<T>& x, const Index& idx, const Shape&
   });
   return record<T>("max_pool2d_gather", std::move(y), {x},
                    [idx](const Inputs<T>& in, const Variable<T>&, const Variable<T>& g) {
-                     return Grads<T>{scatter_by_index(g, idx, in[0].shape())};
+                     return make_grads<T>({scatter_by_index(g, idx, in[0].data().shape())});
                    });
 }
 
@@ -270,7 +274,7 @@ Variable<T> avg_pool2d_backward(const Variable<T>& gy, const Shape& x_shape, std
   });
   return record<T>("avg_pool2d_backward", std::move(gx), {gy},
                    [ph, pw, stride, pad](const Inputs<T>&, const Variable<T>&, const Variable<T>& G) {
-                     return Grads<T>{avg_pool2d(G, ph, pw, stride, pad)};
+                     return make_grads<T>({avg_pool2d(G, ph, pw, stride, pad)});
                    });
 }
 
@@ -278,21 +282,19 @@ Variable<T> avg_pool2d_backward(const Variable<T>& gy, const Shape& x_shape, std
 
 template <typename T>
 Variable<T> max_pool2d(const Variable<T>& x, std::size_t ph, std::size_t pw, std::size_t stride, std::size_t pad) {
-  const Shape xs = x.shape();
-  const ConvGeometry g = check_pool("max_pool2d", xs, ph, pw, stride, pad);
-  const Shape ys{g.N, g.C, g.OH, g.OW};
-  Tensor<T> y = Tensor<T>::from_shape(ys);
+  const ConvGeometry g = check_pool("max_pool2d", x.data().shape(), ph, pw, stride, pad);
+  Tensor<T> y = Tensor<T>::from_shape({g.N, g.C, g.OH, g.OW});
   if (g.H * g.W > std::numeric_limits<std::uint32_t>::max()) {
     throw std::invalid_argument("max_pool2d: input planes of " + std::to_string(g.H) + "x" + std::to_string(g.W) +
-                                " exceed the 2^32 positions the argmax index holds (input (N,C,H,W)=" + shape_str(xs) +
-                                ")");
+                                " exceed the 2^32 positions the argmax index holds (input (N,C,H,W)=" +
+                                shape_str(x.shape()) + ")");
   }
   const bool need_index = will_record<T>({x});
   // Pooled like tensor buffers, so the per-step index costs no system allocation either.
   std::shared_ptr<ArgmaxIndex> index;
   if (need_index) {
-    index = std::make_shared<ArgmaxIndex>();
-    index->offset = PooledArray<std::uint32_t>(shape_size(ys));
+    index = std::allocate_shared<ArgmaxIndex>(detail::SmallObjectAllocator<ArgmaxIndex>());
+    index->offset = PooledArray<std::uint32_t>(y.size());
     index->out_plane = g.OH * g.OW;
     index->in_plane = g.H * g.W;
   }
@@ -301,7 +303,7 @@ Variable<T> max_pool2d(const Variable<T>& x, std::size_t ph, std::size_t pw, std
   Index idx = std::move(index);
   return record<T>("max_pool2d", std::move(y), {x},
                    [idx](const Inputs<T>& in, const Variable<T>&, const Variable<T>& gy) {
-                     return Grads<T>{scatter_by_index(gy, idx, in[0].shape())};
+                     return make_grads<T>({scatter_by_index(gy, idx, in[0].data().shape())});
                    });
 }
 
@@ -323,7 +325,7 @@ Variable<T> avg_pool2d(const Variable<T>& x, std::size_t ph, std::size_t pw, std
   });
   return record<T>("avg_pool2d", std::move(y), {x},
                    [ph, pw, stride, pad](const Inputs<T>& in, const Variable<T>&, const Variable<T>& gy) {
-                     return Grads<T>{avg_pool2d_backward(gy, in[0].shape(), ph, pw, stride, pad)};
+                     return make_grads<T>({avg_pool2d_backward(gy, in[0].shape(), ph, pw, stride, pad)});
                    });
 }
 

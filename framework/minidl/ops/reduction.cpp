@@ -205,7 +205,7 @@ Variable<T> spread(const Variable<T>& gy, const Plan& p, double scale) {
   }
   return record<T>(scale == 1.0 ? "sum_backward" : "mean_backward", std::move(g), {gy},
                    [p, scale](const Inputs<T>&, const Variable<T>&, const Variable<T>& G) {
-                     return Grads<T>{sum_impl(scale == 1.0 ? "sum" : "mean", G, p, scale)};
+                     return make_grads<T>({sum_impl(scale == 1.0 ? "sum" : "mean", G, p, scale)});
                    });
 }
 
@@ -220,7 +220,7 @@ Variable<T> sum_impl(const char* op, const Variable<T>& x, const Plan& p, double
   Tensor<T> y = reduce_sum(x.data(), p);
   if (scale != 1.0) y *= static_cast<T>(scale);
   return record<T>(op, std::move(y), {x}, [p, scale](const Inputs<T>&, const Variable<T>&, const Variable<T>& gy) {
-    return Grads<T>{spread(gy, p, scale)};
+    return make_grads<T>({spread(gy, p, scale)});
   });
 }
 
@@ -238,7 +238,7 @@ Variable<T> scatter_winners(const Variable<T>& gy, const Winners& w, const Shape
   for (std::size_t k = 0; k < w->size(); ++k) g.data()[(*w)[k]] = src[k];
   return record<T>("extreme_backward", std::move(g), {gy},
                    [w](const Inputs<T>& in, const Variable<T>&, const Variable<T>& G) {
-                     return Grads<T>{gather_winners(G, w, in[0].shape())};
+                     return make_grads<T>({gather_winners(G, w, in[0].shape())});
                    });
 }
 
@@ -250,7 +250,7 @@ Variable<T> gather_winners(const Variable<T>& x, const Winners& w, const Shape& 
   for (std::size_t k = 0; k < w->size(); ++k) y.data()[k] = src[(*w)[k]];
   return record<T>("extreme_backward_gather", std::move(y), {x},
                    [w](const Inputs<T>& in, const Variable<T>&, const Variable<T>& G) {
-                     return Grads<T>{scatter_winners(G, w, in[0].shape())};
+                     return make_grads<T>({scatter_winners(G, w, in[0].shape())});
                    });
 }
 
@@ -304,7 +304,7 @@ Variable<T> extreme(const char* op, const Variable<T>& x, int axis, bool keepdim
     for (std::size_t i = 0; i < inner; ++i) (*winners)[o * inner + i] = (o * red + arg[o * inner + i]) * inner + i;
   }
   return record<T>(op, std::move(y), {x}, [p, winners](const Inputs<T>&, const Variable<T>&, const Variable<T>& gy) {
-    return Grads<T>{scatter_winners(gy, winners, p.x_shape)};
+    return make_grads<T>({scatter_winners(gy, winners, p.x_shape)});
   });
 }
 

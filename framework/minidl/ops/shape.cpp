@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "minidl/core/broadcast.hpp"
 #include "minidl/core/record.hpp"
 
 namespace minidl {
@@ -36,8 +37,9 @@ AxisSplit split_at(const Shape& s, std::size_t axis) {
 }
 
 // Copies x into a fresh tensor of `shape` (same size): the one allocation a reshape makes.
-template <typename T>
-Tensor<T> copy_as(const Tensor<T>& x, const Shape& shape) {
+// S: a Shape or a tensor's own shape type.
+template <typename T, typename S>
+Tensor<T> copy_as(const Tensor<T>& x, const S& shape) {
   Tensor<T> y = Tensor<T>::from_shape(shape);
   if (x.size()) std::memcpy(y.data(), x.data(), x.size() * sizeof(T));
   return y;
@@ -62,12 +64,12 @@ Tensor<T> transpose_2d(const Tensor<T>& x, std::size_t m, std::size_t n) {
   return y;
 }
 
-template <typename T>
-Tensor<T> permute_tensor(const Tensor<T>& x, const std::vector<std::size_t>& axes) {
-  const Shape xs = to_shape(x.shape());
+// A: the axes, a std::vector or a TensorShape. Index arrays are TensorShapes: no heap up to 4 axes.
+template <typename T, typename A>
+Tensor<T> permute_tensor(const Tensor<T>& x, const A& axes) {
+  const auto& xs = x.shape();
   const std::size_t nd = xs.size();
-  Shape ys(nd);
-  std::vector<std::size_t> xstride(nd, 1), src_stride(nd);
+  TensorShape ys(nd), xstride(nd, 1), src_stride(nd);
   for (std::size_t d = nd; d-- > 1;) xstride[d - 1] = xstride[d] * xs[d];
   for (std::size_t k = 0; k < nd; ++k) {
     ys[k] = xs[axes[k]];
@@ -82,7 +84,7 @@ Tensor<T> permute_tensor(const Tensor<T>& x, const std::vector<std::size_t>& axe
   const T* px = x.data();
   T* py = y.data();
   // Odometer over all output axes but the last; the last is a strided inner loop.
-  std::vector<std::size_t> idx(nd, 0);
+  TensorShape idx(nd, 0);
   const std::size_t last = ys[nd - 1], last_stride = src_stride[nd - 1];
   std::size_t src = 0;
   for (std::size_t out = 0; out < y.size(); out += last) {
@@ -113,18 +115,39 @@ std::size_t resolve_axis(const char* op, int axis, const Shape& shape) {
   return static_cast<std::size_t>(a);
 }
 
+std::size_t resolve_axis_of(const char* op, int axis, const TensorShape& shape) {
+  const long nd = static_cast<long>(shape.size());
+  const long a = axis < 0 ? axis + nd : axis;
+  if (a < 0 || a >= nd) return resolve_axis(op, axis, to_shape(shape));  // throws with the usual message
+  return static_cast<std::size_t>(a);
+}
+
 // ---- reshape / flatten --------------------------------------------------------------------------
+
+namespace {
+
+// reshape for any shape container S. The backward reshapes back to its input's own shape, so the
+// closure captures nothing (a captured Shape would be two heap allocations per op).
+template <typename T, typename S>
+Variable<T> reshape_impl(const Variable<T>& x, const S& shape) {
+  if (equal_extents(x.data().shape(), shape)) return x;
+  std::size_t size = 1;
+  for (std::size_t e : shape) size *= e;
+  if (size != x.size()) {
+    throw std::invalid_argument("reshape: cannot reshape " + shape_str(x.shape()) + " to " +
+                                shape_str(to_shape(shape)));
+  }
+  return record<T>("reshape", copy_as(x.data(), shape), {x},
+                   [](const Inputs<T>& in, const Variable<T>&, const Variable<T>& gy) {
+                     return make_grads<T>({reshape_impl(gy, in[0].data().shape())});
+                   });
+}
+
+}  // namespace
 
 template <typename T>
 Variable<T> reshape(const Variable<T>& x, const Shape& shape) {
-  const Shape xs = x.shape();
-  if (xs == shape) return x;
-  if (shape_size(shape) != x.size()) {
-    throw std::invalid_argument("reshape: cannot reshape " + shape_str(xs) + " to " + shape_str(shape));
-  }
-  return record<T>(
-      "reshape", copy_as(x.data(), shape), {x},
-      [xs](const Inputs<T>&, const Variable<T>&, const Variable<T>& gy) { return Grads<T>{reshape(gy, xs)}; });
+  return reshape_impl(x, shape);
 }
 
 template <typename T>
@@ -156,13 +179,13 @@ Variable<T> reshape(const Variable<T>& x, const std::vector<std::ptrdiff_t>& sha
 
 template <typename T>
 Variable<T> flatten(const Variable<T>& x, int start_axis) {
-  const Shape xs = x.shape();
+  const auto& xs = x.data().shape();
   if (xs.empty()) throw std::invalid_argument("flatten: cannot flatten a 0-d tensor, shape ()");
-  const std::size_t s = resolve_axis("flatten", start_axis, xs);
-  Shape out(xs.begin(), xs.begin() + static_cast<std::ptrdiff_t>(s));
+  const std::size_t s = resolve_axis_of("flatten", start_axis, xs);
+  TensorShape out(xs.begin(), xs.begin() + static_cast<std::ptrdiff_t>(s));  // no heap up to 4 axes
   out.push_back(std::accumulate(xs.begin() + static_cast<std::ptrdiff_t>(s), xs.end(), std::size_t(1),
                                 std::multiplies<std::size_t>()));
-  return reshape(x, out);
+  return reshape_impl(x, out);
 }
 
 // ---- transpose / permute ------------------------------------------------------------------------
@@ -174,28 +197,45 @@ Variable<T> transpose(const Variable<T>& x) {
     throw std::invalid_argument("transpose: needs a 2-D tensor, got " + shape_str(xs) + " (use permute for n-d)");
   }
   return record<T>("transpose", transpose_2d(x.data(), xs[0], xs[1]), {x},
-                   [](const Inputs<T>&, const Variable<T>&, const Variable<T>& gy) { return Grads<T>{transpose(gy)}; });
+                   [](const Inputs<T>&, const Variable<T>&, const Variable<T>& gy) {
+                     return make_grads<T>({transpose(gy)});
+                   });
 }
 
-template <typename T>
-Variable<T> permute(const Variable<T>& x, const std::vector<std::size_t>& axes) {
-  const Shape xs = x.shape();
-  std::vector<std::size_t> sorted = axes;
-  std::sort(sorted.begin(), sorted.end());
+namespace {
+
+// permute for axes in a std::vector (the public form) or a TensorShape (the backward's inverse,
+// which then needs no heap allocation, nor does its closure).
+template <typename T, typename A>
+Variable<T> permute_impl(const Variable<T>& x, const A& axes) {
+  const auto& xs = x.data().shape();
   bool ok = axes.size() == xs.size();
-  for (std::size_t i = 0; ok && i < sorted.size(); ++i) ok = sorted[i] == i;
+  TensorShape seen(ok ? axes.size() : 0, 0);
+  for (std::size_t i = 0; ok && i < axes.size(); ++i) {
+    ok = axes[i] < axes.size() && !seen[axes[i]];
+    if (ok) seen[axes[i]] = 1;
+  }
   if (!ok) {
     std::string a = "(";
     for (std::size_t i = 0; i < axes.size(); ++i) a += (i ? "," : "") + std::to_string(axes[i]);
-    throw std::invalid_argument("permute: axes " + a + ") are not a permutation of the axes of " + shape_str(xs));
+    throw std::invalid_argument("permute: axes " + a + ") are not a permutation of the axes of " +
+                                shape_str(x.shape()));
   }
-  std::vector<std::size_t> inverse(axes.size());
+  TensorShape inverse(axes.size());
   for (std::size_t k = 0; k < axes.size(); ++k) inverse[axes[k]] = k;
-  Tensor<T> y = xs.size() == 2 && axes[0] == 1 ? transpose_2d(x.data(), xs[0], xs[1]) : permute_tensor(x.data(), axes);
+  Tensor<T> y =
+      xs.size() == 2 && axes[0] == 1 ? transpose_2d(x.data(), xs[0], xs[1]) : permute_tensor(x.data(), axes);
   return record<T>("permute", std::move(y), {x},
                    [inverse](const Inputs<T>&, const Variable<T>&, const Variable<T>& gy) {
-                     return Grads<T>{permute(gy, inverse)};
+                     return make_grads<T>({permute_impl(gy, inverse)});
                    });
+}
+
+}  // namespace
+
+template <typename T>
+Variable<T> permute(const Variable<T>& x, const std::vector<std::size_t>& axes) {
+  return permute_impl(x, axes);
 }
 
 // ---- gather_rows / scatter_add_rows -------------------------------------------------------------
@@ -220,7 +260,7 @@ Variable<T> gather_rows(const Variable<T>& x, const std::vector<std::size_t>& in
   for (std::size_t k = 0; k < indices.size(); ++k) std::memcpy(py + k * row, px + indices[k] * row, row * sizeof(T));
   return record<T>("gather_rows", std::move(y), {x},
                    [indices, rows](const Inputs<T>&, const Variable<T>&, const Variable<T>& gy) {
-                     return Grads<T>{scatter_add_rows(gy, indices, rows)};
+                     return make_grads<T>({scatter_add_rows(gy, indices, rows)});
                    });
 }
 
@@ -252,7 +292,7 @@ Variable<T> scatter_add_rows(const Variable<T>& x, const std::vector<std::size_t
   }
   return record<T>("scatter_add_rows", std::move(y), {x},
                    [indices](const Inputs<T>&, const Variable<T>&, const Variable<T>& gy) {
-                     return Grads<T>{gather_rows(gy, indices)};
+                     return make_grads<T>({gather_rows(gy, indices)});
                    });
 }
 
@@ -281,7 +321,7 @@ Variable<T> slice(const Variable<T>& x, int axis, std::size_t start, std::size_t
   const std::size_t after = s.extent - stop;
   return record<T>("slice", std::move(y), {x},
                    [ax, start, after](const Inputs<T>&, const Variable<T>&, const Variable<T>& gy) {
-                     return Grads<T>{pad_axis(gy, static_cast<int>(ax), start, after)};
+                     return make_grads<T>({pad_axis(gy, static_cast<int>(ax), start, after)});
                    });
 }
 
@@ -308,7 +348,7 @@ Variable<T> pad_axis(const Variable<T>& x, int axis, std::size_t before, std::si
   const std::size_t n = s.extent;
   return record<T>("pad_axis", std::move(y), {x},
                    [ax, before, n](const Inputs<T>&, const Variable<T>&, const Variable<T>& gy) {
-                     return Grads<T>{slice(gy, static_cast<int>(ax), before, before + n)};
+                     return make_grads<T>({slice(gy, static_cast<int>(ax), before, before + n)});
                    });
 }
 
@@ -344,7 +384,7 @@ Variable<T> concat(const std::vector<Variable<T>>& xs, int axis) {
   }
   return record<T>("concat", std::move(y), xs,
                    [ax, offsets](const Inputs<T>& in, const Variable<T>&, const Variable<T>& gy) {
-                     Grads<T> g(in.size());
+                     Grads<T> g = make_grads<T>(in.size());
                      for (std::size_t k = 0; k < in.size(); ++k) {
                        if (!in[k].requires_grad()) continue;
                        g[k] = slice(gy, static_cast<int>(ax), offsets[k], offsets[k] + in[k].shape()[ax]);

@@ -18,6 +18,9 @@ namespace minidl {
 /// "<op>: axis 3 is out of range for shape (2,3)" otherwise.
 std::size_t resolve_axis(const char* op, int axis, const Shape& shape);
 
+/// resolve_axis for a tensor's own shape, read in place (no Shape copy).
+std::size_t resolve_axis_of(const char* op, int axis, const TensorShape& shape);
+
 /// y = x with a new shape and the same elements in row-major order.
 ///   x (d0,...,dk) -> y `shape`, where prod(shape) == prod(x.shape).
 /// Backward: reshape(gy, x.shape). Returns x itself when the shape is unchanged.

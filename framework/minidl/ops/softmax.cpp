@@ -22,7 +22,9 @@ struct Lanes {
   std::size_t outer = 1, extent = 1, inner = 1;
 };
 
-Lanes lanes_of(const Shape& s, std::size_t axis) {
+// S: a Shape or a tensor's own shape type.
+template <typename S>
+Lanes lanes_of(const S& s, std::size_t axis) {
   Lanes l;
   for (std::size_t i = 0; i < axis; ++i) l.outer *= s[i];
   l.extent = s[axis];
@@ -36,6 +38,11 @@ Lanes lanes_of(const Shape& s, std::size_t axis) {
 constexpr std::size_t kLanes = 16;
 // Elements exponentiated per chunk when only row sums are needed (64 KiB of double).
 constexpr std::size_t kScratchElements = 8192;
+
+// Per-call scratch (a lane of maxima, row sums) from the tensor-buffer cache: a step's softmax then
+// takes nothing from the system allocator.
+template <typename T>
+using Scratch = std::vector<T, PoolAllocator<T>>;
 
 template <typename T>
 T row_max(const T* r, std::size_t n) {
@@ -72,7 +79,7 @@ T row_sum(const T* r, std::size_t n) {
 // y = x - max along the axis. The max is evaluated into a scalar (rows) or a small lane buffer
 // before it is used: an unevaluated reducer inside the subtraction would be recomputed per element.
 template <typename T>
-void subtract_max(const T* x, T* y, const Lanes& l, std::vector<T>& lane) {
+void subtract_max(const T* x, T* y, const Lanes& l, Scratch<T>& lane) {
   if (l.inner == 1) {
     for (std::size_t r = 0; r < l.outer; ++r) {
       const T* xr = x + r * l.extent;
@@ -98,7 +105,7 @@ void subtract_max(const T* x, T* y, const Lanes& l, std::vector<T>& lane) {
 
 // Sums e along the axis into `sums` (outer * inner values).
 template <typename T>
-void axis_sums(const T* e, const Lanes& l, std::vector<T>& sums) {
+void axis_sums(const T* e, const Lanes& l, Scratch<T>& sums) {
   sums.assign(l.outer * l.inner, T(0));
   if (l.inner == 1) {
     for (std::size_t r = 0; r < l.outer; ++r) sums[r] = row_sum(e + r * l.extent, l.extent);
@@ -115,7 +122,7 @@ void axis_sums(const T* e, const Lanes& l, std::vector<T>& sums) {
 
 // Applies f(value, lane_sum) in place to every element.
 template <typename T, typename F>
-void apply_by_lane(T* y, const Lanes& l, const std::vector<T>& sums, F f) {
+void apply_by_lane(T* y, const Lanes& l, const Scratch<T>& sums, F f) {
   if (l.inner == 1) {
     for (std::size_t r = 0; r < l.outer; ++r) {
       T* yr = y + r * l.extent;
@@ -143,11 +150,11 @@ Shape kept(Shape s, std::size_t axis) {
 
 template <typename T>
 Tensor<T> softmax_tensor(const Tensor<T>& x, int axis, const char* op) {
-  const Shape xs = to_shape(x.shape());
-  const Lanes l = lanes_of(xs, resolve_axis(op, axis, xs));
+  const auto& xs = x.shape();
+  const Lanes l = lanes_of(xs, resolve_axis_of(op, axis, xs));
   Tensor<T> y = Tensor<T>::from_shape(xs);
   if (y.size() == 0) return y;
-  std::vector<T> lane, sums;
+  Scratch<T> lane, sums;
   subtract_max(x.data(), y.data(), l, lane);
   xt::noalias(y) = xt::exp(y);  // one whole-array exp: vectorized by xsimd, unlike a per-row std::exp
   axis_sums(y.data(), l, sums);
@@ -158,14 +165,14 @@ Tensor<T> softmax_tensor(const Tensor<T>& x, int axis, const char* op) {
 
 template <typename T>
 Tensor<T> log_softmax_tensor(const Tensor<T>& x, int axis, const char* op, Tensor<T>* probabilities) {
-  const Shape xs = to_shape(x.shape());
-  const Lanes l = lanes_of(xs, resolve_axis(op, axis, xs));
+  const auto& xs = x.shape();
+  const Lanes l = lanes_of(xs, resolve_axis_of(op, axis, xs));
   Tensor<T> y = Tensor<T>::from_shape(xs);
   if (y.size() == 0) {
     if (probabilities) *probabilities = Tensor<T>::from_shape(xs);
     return y;
   }
-  std::vector<T> lane, sums;
+  Scratch<T> lane, sums;
   subtract_max(x.data(), y.data(), l, lane);
   if (!probabilities && l.inner == 1) {
     // Only the row sums of exp(y) are needed: exponentiate a few rows at a time into a small
@@ -192,7 +199,7 @@ Tensor<T> log_softmax_tensor(const Tensor<T>& x, int axis, const char* op, Tenso
   axis_sums(e.data(), l, sums);
   if (probabilities) {
     // e / Σe is softmax(x): handing it out saves the caller a second exp pass.
-    std::vector<T> inv(sums.size());
+    Scratch<T> inv(sums.size());
     for (std::size_t i = 0; i < sums.size(); ++i) inv[i] = T(1) / sums[i];
     apply_by_lane(e.data(), l, inv, [](T v, T r) { return v * r; });
     *probabilities = std::move(e);
@@ -207,7 +214,7 @@ Variable<T> softmax(const Variable<T>& x, int axis) {
   const std::size_t ax = resolve_axis("softmax", axis, x.shape());
   return record<T>("softmax", softmax_tensor(x.data(), axis, "softmax"), {x},
                    [ax](const Inputs<T>&, const Variable<T>& y, const Variable<T>& gy) {
-                     return Grads<T>{softmax_vjp(y, gy, static_cast<int>(ax))};
+                     return make_grads<T>({softmax_vjp(y, gy, static_cast<int>(ax))});
                    });
 }
 
@@ -225,7 +232,7 @@ Variable<T> log_softmax(const Variable<T>& x, int axis) {
                    [ax](const Inputs<T>& in, const Variable<T>& y, const Variable<T>& gy) {
                      // gx = gy - softmax(x) * Σ_axis(gy), with softmax(x) = exp(y) (one exp, no max)
                      const Variable<T> total = sum_to(gy, kept(in[0].shape(), ax));
-                     return Grads<T>{sub(gy, mul(exp(y), total))};
+                     return make_grads<T>({sub(gy, mul(exp(y), total))});
                    });
 }
 

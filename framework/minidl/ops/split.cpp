@@ -123,7 +123,7 @@ std::vector<Variable<T>> split(const Variable<T>& x, const std::vector<std::size
   return record_multi<T>("split", std::move(pieces), {x},
                          [sizes, ax, xs](const Inputs<T>&, const std::vector<Variable<T>>&,
                                          const std::vector<Variable<T>>& gys) {
-                           return Grads<T>{split_backward(gys, sizes, static_cast<int>(ax), xs)};
+                           return make_grads<T>({split_backward(gys, sizes, static_cast<int>(ax), xs)});
                          });
 }
 
@@ -176,7 +176,7 @@ std::vector<Variable<T>> unbind(const Variable<T>& x, int axis) {
   return record_multi<T>("unbind", std::move(pieces), {x},
                          [ax, piece](const Inputs<T>&, const std::vector<Variable<T>>&,
                                      const std::vector<Variable<T>>& gys) {
-                           return Grads<T>{stack_pieces(gys, ax, piece)};
+                           return make_grads<T>({stack_pieces(gys, ax, piece)});
                          });
 }
 
@@ -209,7 +209,7 @@ Variable<T> select(const Variable<T>& x, int axis, std::size_t index) {
   std::vector<Tensor<T>> y = cut(x.data(), ax, {1}, {index}, {without_axis(xs, ax)});
   return record<T>("select", std::move(y[0]), {x},
                    [ax, index, xs](const Inputs<T>&, const Variable<T>&, const Variable<T>& gy) {
-                     return Grads<T>{select_backward(gy, static_cast<int>(ax), index, xs)};
+                     return make_grads<T>({select_backward(gy, static_cast<int>(ax), index, xs)});
                    });
 }
 
@@ -224,7 +224,7 @@ Variable<T> select_backward(const Variable<T>& gy, int axis, std::size_t index, 
   Tensor<T> y = join<T>({gy}, ax, {1}, {index}, shape);
   return record<T>("select_backward", std::move(y), {gy},
                    [ax, index](const Inputs<T>&, const Variable<T>&, const Variable<T>& g) {
-                     return Grads<T>{select(g, static_cast<int>(ax), index)};
+                     return make_grads<T>({select(g, static_cast<int>(ax), index)});
                    });
 }
 
