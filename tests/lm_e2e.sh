@@ -2,12 +2,12 @@
 # End to end: a language model trained by train_lm on a slice of the fortunes corpus. Usage:
 #   lm_e2e.sh TRAIN_LM_BINARY WORK_DIR
 #
-# 1. A small LSTM LM (500-word vocabulary, 3 epochs, a few seconds) must bring the validation
-#    perplexity below a fixed bound far under the vocabulary size, and below 80% of its first
-#    epoch's (train_lm --max-val-ppl, then the metrics.csv rows).
-# 2. Resuming inside an epoch continues bit for bit: a run stopped after 1.5 epochs (--iters) and
-#    resumed to 2 epochs equals 2 epochs in one go (steps.csv exactly, metrics.csv but its wall-time
-#    column), which needs the carried recurrent state and the dropout generator restored.
+# 1. A small LSTM LM (3,000 lines, 500-word vocabulary, 3 epochs, a few seconds) must bring the
+#    validation perplexity below 50, a tenth of the vocabulary size (train_lm --max-val-ppl), and
+#    below 85% of its first epoch's (metrics.csv). Seed 5 measured 34.4 -> 26.1.
+# 2. Resuming inside an epoch continues bit for bit: a BetterRnnlm run interrupted (SIGINT) in its
+#    second epoch and resumed equals 2 epochs in one go (steps.csv exactly, metrics.csv but its
+#    wall-time column), which needs the carried recurrent state and the dropout generator restored.
 # Exits 77 (a skip for CTest) with a message when the Debian package fortunes is not installed.
 set -euo pipefail
 train_lm="$1"
@@ -23,10 +23,10 @@ fi
 rm -rf "$work"
 mkdir -p "$work"
 
-tiny=(--lines 6000 --vocab 500 --hidden 48 --batch-size 10 --bptt 12 --eval-batch 5 --seed 5 --threads 1 --svg)
+tiny=(--lines 3000 --vocab 500 --hidden 32 --batch-size 10 --bptt 12 --eval-batch 5 --seed 5 --threads 1 --svg)
 
 # 1. Perplexity falls below a bound.
-"$train_lm" --model lstm --embedding 48 "${tiny[@]}" --epochs 3 --max-val-ppl 120 --generate 12 --seed-word the \
+"$train_lm" --model lstm --embedding 32 "${tiny[@]}" --lr 5 --epochs 3 --max-val-ppl 50 --generate 12 --seed-word the \
   --out "$work/lstm" > "$work/lstm.log" 2>&1 || { cat "$work/lstm.log"; fail "training did not reach the bound"; }
 grep -q "^final: validation perplexity" "$work/lstm.log" || fail "no final line"
 grep -q "^sample (12 words after 'the'" "$work/lstm.log" || fail "no generated sample"
@@ -34,20 +34,35 @@ grep -q "^sample (12 words after 'the'" "$work/lstm.log" || fail "no generated s
 head -1 "$work/lstm/metrics.csv" | grep -q "train_ppl,val_ppl,test_ppl" || fail "metrics.csv columns: $(head -1 "$work/lstm/metrics.csv")"
 first=$(sed -n 2p "$work/lstm/metrics.csv" | cut -d, -f6)
 last=$(sed -n 4p "$work/lstm/metrics.csv" | cut -d, -f6)
-awk -v a="$first" -v b="$last" 'BEGIN { exit !(b < 0.8 * a) }' ||
+awk -v a="$first" -v b="$last" 'BEGIN { exit !(b < 0.85 * a) }' ||
   fail "validation perplexity fell only from $first to $last"
 echo "lm_e2e: validation perplexity $first -> $last (vocabulary 500)"
 
-# 2. Interrupted inside an epoch, resumed, equal to the run in one go (with dropout: BetterRnnlm).
+# 2. Interrupted inside an epoch (SIGINT once the first epoch is written), resumed, equal to the run
+#    in one go; with dropout (BetterRnnlm), so the dropout generator must continue too.
 better=(--model better --dropout 0.3 "${tiny[@]}")
 "$train_lm" "${better[@]}" --epochs 2 --out "$work/whole" > "$work/whole.log" 2>&1 ||
   { cat "$work/whole.log"; fail "the whole run failed"; }
-per_epoch=$(( ($(wc -l < "$work/whole/steps.csv") - 1) / 2 ))  # steps.csv: a header, then a row per step
-"$train_lm" "${better[@]}" --iters $(( per_epoch * 3 / 2 )) --out "$work/parts" > "$work/first.log" 2>&1 ||
-  { cat "$work/first.log"; fail "the first part failed"; }
-"$train_lm" --resume "$work/parts" --epochs 2 --threads 1 > "$work/second.log" 2>&1 ||
+"$train_lm" "${better[@]}" --epochs 2 --out "$work/parts" > "$work/first.log" 2>&1 &
+pid=$!
+for _ in $(seq 600); do
+  [ -s "$work/parts/metrics.csv" ] && [ "$(wc -l < "$work/parts/metrics.csv")" -ge 2 ] && break
+  kill -0 "$pid" 2>/dev/null || { cat "$work/first.log"; fail "the first part ended before it could be interrupted"; }
+  sleep 0.1
+done
+sleep 0.5  # somewhere inside the second epoch
+kill -INT "$pid"
+set +e
+wait "$pid"
+rc=$?
+set -e
+[ "$rc" -eq 130 ] || { cat "$work/first.log"; fail "exit status $rc after SIGINT, expected 130"; }
+grep -q "^interrupted at step [0-9]* (epoch 2); resume with: train_lm --resume " "$work/first.log" ||
+  { cat "$work/first.log"; fail "no 'interrupted at step N (epoch 2)' line"; }
+"$train_lm" --resume "$work/parts" --threads 1 > "$work/second.log" 2>&1 ||
   { cat "$work/second.log"; fail "the resumed part failed"; }
 cmp "$work/whole/steps.csv" "$work/parts/steps.csv" || fail "steps.csv differs after resuming inside an epoch"
 diff <(sed -E 's/,[^,]*$//' "$work/whole/metrics.csv") <(sed -E 's/,[^,]*$//' "$work/parts/metrics.csv") ||
   fail "metrics.csv differs after resuming inside an epoch"
+echo "lm_e2e: $(grep '^interrupted' "$work/first.log" | cut -d';' -f1), resumed: the same steps and metrics"
 echo "lm_e2e: ok"

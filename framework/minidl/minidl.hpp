@@ -65,6 +65,7 @@
 #include "minidl/train/evaluate.hpp"
 #include "minidl/train/history.hpp"
 #include "minidl/train/interrupt.hpp"
+#include "minidl/train/lm_task.hpp"
 #include "minidl/train/metrics.hpp"
 #include "minidl/train/perplexity.hpp"
 #include "minidl/train/plot.hpp"
