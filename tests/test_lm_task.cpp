@@ -103,7 +103,7 @@ TEST_CASE("LanguageModelTask's state continues an epoch bit for bit and refuses 
   bad["state"][1]["shape"] = {1, 3, 8};
   CHECK(contains(message_of([&] { c.restore(bad); }), "'state[1]' has shape"));
   CHECK(c.state() == before);  // untouched after every refusal
-  CHECK(contains(message_of([&] { LanguageModelTask<double>(train, pattern_ids(5, 11, 4), test, small_options()); }),
+  CHECK(contains(message_of([&] { LanguageModelTask<double>(train, pattern_ids(2, 11, 4), test, small_options()); }),
                  "too few"));
 }
 
@@ -117,7 +117,7 @@ TEST_CASE("a Trainer on LanguageModelTask learns, and resumes inside an epoch bi
     LanguageModelTask<float> task(train, val, test, small_options());
     Generator gen(3);
     BetterRnnlm<float> model(11, 8, 0.2, gen);
-    SGD<float> sgd(model.parameters(), 2.0);
+    SGD<float> sgd(model.parameters(), 20.0);
     sgd.set_clip_norm(0.25);
     Trainer<float> t(model, sgd, task, opt);
     if (resume_from) {
@@ -145,7 +145,8 @@ TEST_CASE("a Trainer on LanguageModelTask learns, and resumes inside an epoch bi
   std::vector<double> whole_w, parts_w;
   const TrainHistory whole = run(0, nullptr, nullptr, &whole_w);
   REQUIRE(whole.epochs.size() == 3);
-  // It learns: the pattern makes most next ids predictable, far below the 11 of a uniform guess.
+  // It learns: the pattern makes most next ids predictable, far below the 11 of a uniform guess
+  // (seed 3 measured 8.2, 7.2, 5.0).
   CHECK(whole.epochs.back().metric("val_ppl") < 0.7 * whole.epochs.front().metric("val_ppl"));
   CHECK(whole.epochs.back().metric("val_ppl") < 6);
 

@@ -95,7 +95,7 @@ nlohmann::json LanguageModelTask<T>::state() const {
 template <typename T>
 void LanguageModelTask<T>::restore(const nlohmann::json& j) {
   const nlohmann::json& step = require(j, "next_step");
-  if (!step.is_number_unsigned() || step.get<std::size_t>() > steps_per_epoch()) {
+  if (!step.is_number_integer() || step.get<long long>() < 0 || step.get<std::size_t>() > steps_per_epoch()) {
     malformed("next_step", "must be a step in [0, " + std::to_string(steps_per_epoch()) + "], got " + step.dump());
   }
   const nlohmann::json& sum = require(j, "loss_sum");
@@ -113,7 +113,9 @@ void LanguageModelTask<T>::restore(const nlohmann::json& j) {
     Shape shape;
     std::size_t count = 1;
     for (const auto& d : e["shape"]) {
-      if (!d.is_number_unsigned()) malformed(name, "has a shape entry that is not a size: " + d.dump());
+      if (!d.is_number_integer() || d.get<long long>() < 0) {
+        malformed(name, "has a shape entry that is not a size: " + d.dump());
+      }
       shape.push_back(d.get<std::size_t>());
       count *= shape.back();
     }
