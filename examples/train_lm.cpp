@@ -120,7 +120,7 @@ void print_sample(LanguageModel<float>& model, const text::Vocabulary& vocab, co
   }
   Generator gen(cfg.seed);
   IndexTensor ids = IndexTensor::from_shape({cfg.generate});
-  const std::vector<Index> sampled = text::generate(model, {vocab.id(cfg.seed_word)}, cfg.generate, gen,
+  const std::vector<Index> sampled = generate_tokens(model, {vocab.id(cfg.seed_word)}, cfg.generate, gen,
                                                     {vocab.id(text::kUnk)});
   std::copy(sampled.begin(), sampled.end(), ids.begin());
   std::string line = cfg.seed_word;

@@ -20,7 +20,7 @@
 #include "minidl/io/checkpoint.hpp"
 #include "minidl/nn/dropout.hpp"
 #include "minidl/ops/loss.hpp"
-#include "minidl/text/generate.hpp"
+#include "minidl/train/generate.hpp"
 #include "minidl/train/perplexity.hpp"
 #include "test_support.hpp"
 
@@ -212,9 +212,9 @@ TEST_CASE("generation is reproducible from a seed and never emits a skipped id",
   // Make id 0 (<unk> in a capped vocabulary) by far the likeliest next word.
   model.fc->b.data()(0) = 20.0f;
   Generator a(42), b(42), c(43);
-  const std::vector<Index> first = text::generate(model, {3}, 200, a, {0});
-  const std::vector<Index> again = text::generate(model, {3}, 200, b, {0});
-  const std::vector<Index> other = text::generate(model, {3}, 200, c, {0});
+  const std::vector<Index> first = generate_tokens(model, {3}, 200, a, {0});
+  const std::vector<Index> again = generate_tokens(model, {3}, 200, b, {0});
+  const std::vector<Index> other = generate_tokens(model, {3}, 200, c, {0});
   REQUIRE(first.size() == 200);
   CHECK(first == again);
   CHECK(first != other);
@@ -223,11 +223,11 @@ TEST_CASE("generation is reproducible from a seed and never emits a skipped id",
   CHECK(seen.size() > 3);  // it samples, it does not always pick one word
   // Without the skip the favoured id dominates.
   Generator d(42);
-  const std::vector<Index> free = text::generate(model, {3, 4}, 50, d);
+  const std::vector<Index> free = generate_tokens(model, {3, 4}, 50, d);
   CHECK(std::count(free.begin(), free.end(), 0) > 40);
-  CHECK(contains(message_of([&] { text::generate(model, {}, 5, d); }), "prompt is empty"));
-  CHECK(contains(message_of([&] { text::generate(model, {1}, 5, d, {12}); }), "outside"));
+  CHECK(contains(message_of([&] { generate_tokens(model, {}, 5, d); }), "prompt is empty"));
+  CHECK(contains(message_of([&] { generate_tokens(model, {1}, 5, d, {12}); }), "outside"));
   std::vector<Index> all;
   for (Index i = 0; i < 12; ++i) all.push_back(i);
-  CHECK(contains(message_of([&] { text::generate(model, {1}, 5, d, all); }), "every one"));
+  CHECK(contains(message_of([&] { generate_tokens(model, {1}, 5, d, all); }), "every one"));
 }

@@ -10,7 +10,6 @@
 #include "minidl/nn/language_model.hpp"
 
 namespace minidl {
-namespace text {
 
 /// `count` sampled ids following `prompt` (at least one id; the prompt is not repeated in the
 /// result). The prompt is read from a zero state; each next id is drawn from softmax(scores) with
@@ -20,8 +19,7 @@ namespace text {
 /// std::invalid_argument for an empty prompt, an id outside [0, V), or a skip list that leaves
 /// no id with a positive probability.
 template <typename T>
-std::vector<Index> generate(LanguageModel<T>& model, const std::vector<Index>& prompt, std::size_t count,
+std::vector<Index> generate_tokens(LanguageModel<T>& model, const std::vector<Index>& prompt, std::size_t count,
                             Generator& gen, const std::vector<Index>& skip = {});
 
-}  // namespace text
 }  // namespace minidl

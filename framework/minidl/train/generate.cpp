@@ -1,4 +1,4 @@
-#include "minidl/text/generate.hpp"
+#include "minidl/train/generate.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -8,7 +8,6 @@
 #include "minidl/core/grad_mode.hpp"
 
 namespace minidl {
-namespace text {
 
 namespace {
 
@@ -25,7 +24,7 @@ Index draw(const T* scores, std::size_t V, const std::vector<char>& skipped, Gen
     if (!skipped[v]) sum += weights[v] = std::exp(static_cast<double>(scores[v]) - top);
   }
   if (!(sum > 0) || !std::isfinite(sum)) {
-    throw std::invalid_argument("generate: no id left to sample (scores not finite or every id skipped)");
+    throw std::invalid_argument("generate_tokens: no id left to sample (scores not finite or every id skipped)");
   }
   // The first id whose cumulative weight passes u·sum; a skipped id has weight 0 and is never
   // chosen, also when u·sum lands exactly on a boundary.
@@ -44,20 +43,20 @@ Index draw(const T* scores, std::size_t V, const std::vector<char>& skipped, Gen
 }  // namespace
 
 template <typename T>
-std::vector<Index> generate(LanguageModel<T>& model, const std::vector<Index>& prompt, std::size_t count,
+std::vector<Index> generate_tokens(LanguageModel<T>& model, const std::vector<Index>& prompt, std::size_t count,
                             Generator& gen, const std::vector<Index>& skip) {
-  if (prompt.empty()) throw std::invalid_argument("generate: the prompt is empty");
+  if (prompt.empty()) throw std::invalid_argument("generate_tokens: the prompt is empty");
   const std::size_t V = model.vocabulary_size();
   std::vector<char> skipped(V, 0);
   for (const Index id : skip) {
     if (id < 0 || static_cast<std::size_t>(id) >= V) {
-      throw std::invalid_argument("generate: skipped id " + std::to_string(id) + " is outside [0, " +
+      throw std::invalid_argument("generate_tokens: skipped id " + std::to_string(id) + " is outside [0, " +
                                   std::to_string(V) + ")");
     }
     skipped[static_cast<std::size_t>(id)] = 1;
   }
   if (std::all_of(skipped.begin(), skipped.end(), [](char s) { return s != 0; })) {
-    throw std::invalid_argument("generate: every one of the " + std::to_string(V) + " ids is skipped");
+    throw std::invalid_argument("generate_tokens: every one of the " + std::to_string(V) + " ids is skipped");
   }
   NoGradGuard no_grad;
   EvalModeGuard<T> eval(model);
@@ -78,10 +77,9 @@ std::vector<Index> generate(LanguageModel<T>& model, const std::vector<Index>& p
   return out;
 }
 
-template std::vector<Index> generate<float>(LanguageModel<float>&, const std::vector<Index>&, std::size_t, Generator&,
+template std::vector<Index> generate_tokens<float>(LanguageModel<float>&, const std::vector<Index>&, std::size_t, Generator&,
                                             const std::vector<Index>&);
-template std::vector<Index> generate<double>(LanguageModel<double>&, const std::vector<Index>&, std::size_t,
+template std::vector<Index> generate_tokens<double>(LanguageModel<double>&, const std::vector<Index>&, std::size_t,
                                              Generator&, const std::vector<Index>&);
 
-}  // namespace text
 }  // namespace minidl
