@@ -104,8 +104,8 @@ int main(int argc, char** argv) {
       trainer.set_validation(&val);
       const TrainHistory& h = trainer.fit();
       for (const auto& e : h.epochs) {
-        trial.val_acc.push_back(e.val_acc);
-        trial.train_acc.push_back(e.train_acc);
+        trial.val_acc.push_back(e.metric("val_acc"));
+        trial.train_acc.push_back(e.metric("train_acc"));
       }
       std::cout << "trial " << std::setw(3) << trial.id << ": val acc " << std::fixed << std::setprecision(2)
                 << trial.val_acc.back() << std::scientific << std::setprecision(3) << " | lr " << trial.lr

@@ -14,16 +14,10 @@
 // into --out. Ctrl-C (or SIGTERM) finishes the current step, saves everything and says how to
 // resume; a second Ctrl-C quits at once.
 
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <CLI/CLI.hpp>
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
 #include <cmath>
-#include <cstring>
 #include <iomanip>
 #include <iostream>
 #include <limits>
@@ -43,7 +37,10 @@
 
 #include <minidl/models/model_spec.hpp>
 
+#include "program_common.hpp"
+
 using namespace minidl;
+using namespace minidl::program;
 
 namespace {
 
@@ -55,8 +52,6 @@ constexpr std::size_t kConvEvalBatch = 100;      // ... the CNNs: their column b
 constexpr std::size_t kConvTrainEvalLimit = 10000;  // CNN train accuracy over the first 10k images (the
                                                     // book measures a sample too; 60k would double
                                                     // DeepConvNet's evaluation time)
-constexpr int kExitBelowTarget = 3;              // --min-test-acc not reached
-constexpr int kExitInterrupted = 130;            // 128 + SIGINT, what shells expect after Ctrl-C
 
 // Everything that defines a run. Saved into the checkpoint so --resume needs no other flag.
 struct Config {
@@ -110,178 +105,21 @@ nlohmann::json config_to_json(const Config& c) {
           {"min_test_acc", c.min_test_acc}, {"svg", c.svg}};
 }
 
-template <typename V>
-void read(const nlohmann::json& j, const char* key, V& out) {
-  if (!j.contains(key)) throw std::invalid_argument(std::string("the saved run has no setting '") + key + "'");
-  try {
-    out = j.at(key).get<V>();
-  } catch (const nlohmann::json::exception&) {
-    throw std::invalid_argument(std::string("the saved run's setting '") + key + "' has the wrong type: " +
-                                j.at(key).dump());
-  }
-}
-
 Config config_from_json(const nlohmann::json& j) {
+  const auto read = [&j](const char* key, auto& out) { read_setting(j, key, out); };
   Config c;
-  read(j, "model", c.model), read(j, "hidden", c.hidden), read(j, "activation", c.activation);
-  read(j, "init", c.init), read(j, "weight_init_std", c.weight_init_std), read(j, "batchnorm", c.batchnorm);
-  read(j, "dropout", c.dropout), read(j, "epochs", c.epochs), read(j, "iters", c.iters);
-  read(j, "batch_size", c.batch_size), read(j, "optimizer", c.optimizer), read(j, "lr", c.lr);
-  read(j, "momentum", c.momentum), read(j, "weight_decay", c.weight_decay), read(j, "clip_norm", c.clip_norm);
-  read(j, "schedule", c.schedule), read(j, "step_size", c.step_size), read(j, "gamma", c.gamma);
-  read(j, "min_lr_factor", c.min_lr_factor), read(j, "warmup", c.warmup), read(j, "seed", c.seed);
-  read(j, "sampler", c.sampler), read(j, "val_split", c.val_split), read(j, "keep", c.keep);
-  read(j, "data_dir", c.data_dir), read(j, "out_dir", c.out_dir), read(j, "threads", c.threads);
-  read(j, "train_limit", c.train_limit), read(j, "test_limit", c.test_limit);
-  read(j, "min_test_acc", c.min_test_acc), read(j, "svg", c.svg);
+  read("model", c.model), read("hidden", c.hidden), read("activation", c.activation);
+  read("init", c.init), read("weight_init_std", c.weight_init_std), read("batchnorm", c.batchnorm);
+  read("dropout", c.dropout), read("epochs", c.epochs), read("iters", c.iters);
+  read("batch_size", c.batch_size), read("optimizer", c.optimizer), read("lr", c.lr);
+  read("momentum", c.momentum), read("weight_decay", c.weight_decay), read("clip_norm", c.clip_norm);
+  read("schedule", c.schedule), read("step_size", c.step_size), read("gamma", c.gamma);
+  read("min_lr_factor", c.min_lr_factor), read("warmup", c.warmup), read("seed", c.seed);
+  read("sampler", c.sampler), read("val_split", c.val_split), read("keep", c.keep);
+  read("data_dir", c.data_dir), read("out_dir", c.out_dir), read("threads", c.threads);
+  read("train_limit", c.train_limit), read("test_limit", c.test_limit);
+  read("min_test_acc", c.min_test_acc), read("svg", c.svg);
   return c;
-}
-
-// --- command line -------------------------------------------------------------------------------
-
-// A number printed the way people write it: "0.001", "60000", never 309 digits.
-template <typename V>
-std::string show(V v) {
-  std::ostringstream s;
-  s << v;
-  return s.str();
-}
-
-// A closed range [lo, hi] with a readable message ("0 is not in [1, 65536]").
-template <typename V>
-CLI::Validator in_range(V lo, V hi) {
-  const std::string range = "[" + show(lo) + ", " + show(hi) + "]";
-  return CLI::Validator(
-      [lo, hi, range](std::string& text) -> std::string {
-        V v{};
-        if (!CLI::detail::lexical_cast(text, v)) return "'" + text + "' is not a number";
-        if (!(v >= lo && v <= hi)) return text + " is not in " + range;
-        return {};
-      },
-      range);
-}
-
-// The half-open range [lo, hi) for ratios such as dropout or momentum.
-CLI::Validator below(double lo, double hi) {
-  const std::string range = "[" + show(lo) + ", " + show(hi) + ")";
-  return CLI::Validator(
-      [lo, hi, range](std::string& text) -> std::string {
-        double v = 0;
-        if (!CLI::detail::lexical_cast(text, v)) return "'" + text + "' is not a number";
-        if (!(v >= lo && v < hi)) return text + " is not in " + range;
-        return {};
-      },
-      range);
-}
-
-// --min-test-acc: "97.5%" is a percentage, 0.975 a fraction; a bare 97.5 is ambiguous and refused.
-double parse_accuracy(const std::string& text) {
-  std::string number = text;
-  const bool percent = !number.empty() && number.back() == '%';
-  if (percent) number.pop_back();
-  double v = 0;
-  std::size_t used = 0;
-  try {
-    v = std::stod(number, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used == 0 || used != number.size() || !std::isfinite(v))
-    throw std::invalid_argument("--min-test-acc: '" + text + "' is not an accuracy (write 97.5% or 0.975)");
-  if (percent) {
-    if (v < 0 || v > 100) throw std::invalid_argument("--min-test-acc: " + text + " is not in [0%, 100%]");
-    return v / 100;
-  }
-  if (v < 0 || v > 1)
-    throw std::invalid_argument("--min-test-acc: " + text + " is not a fraction in [0, 1]; for a percentage write " +
-                                text + "%");
-  return v;
-}
-
-// Edit distance, for "did you mean" on a mistyped flag.
-std::size_t distance(const std::string& a, const std::string& b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diag = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diag = up;
-    }
-  }
-  return row[b.size()];
-}
-
-std::vector<std::string> flag_names(const CLI::App& app) {
-  std::vector<std::string> names;
-  for (const CLI::Option* o : app.get_options())
-    for (const std::string& n : o->get_lnames()) names.push_back("--" + n);
-  return names;
-}
-
-// CLI11's message for unknown flags, plus the closest valid flag and the list of all of them.
-std::string explain_unknown_flags(const CLI::App& app, const std::vector<std::string>& unknown) {
-  const std::vector<std::string> names = flag_names(app);
-  std::ostringstream msg;
-  for (const std::string& u : unknown) {
-    if (u.empty() || u[0] != '-') {
-      msg << "unexpected value '" << u << "'\n";
-      continue;
-    }
-    msg << "unknown flag '" << u << "'";
-    const std::string flag = u.substr(0, u.find('='));
-    std::string best;
-    std::size_t best_d = 4;  // farther than 3 edits is no longer a typo
-    for (const std::string& n : names) {
-      const std::size_t d = distance(flag, n);
-      if (d < best_d) best_d = d, best = n;
-    }
-    if (!best.empty()) msg << " (did you mean " << best << "?)";
-    msg << "\n";
-  }
-  msg << "valid flags:";
-  for (const std::string& n : names) msg << " " << n;
-  msg << "\n";
-  return msg.str();
-}
-
-// --- files ----------------------------------------------------------------------------------------
-
-std::string os_error(const std::string& what, const std::string& path) {
-  return what + " '" + path + "': " + std::strerror(errno);
-}
-
-// mkdir -p, with the OS reason for the first folder that cannot be made (a file in the way makes
-// the next mkdir fail with ENOTDIR, "Not a directory").
-void make_dirs(const std::string& path) {
-  std::string partial;
-  std::stringstream ss(path);
-  std::string part;
-  if (!path.empty() && path[0] == '/') partial = "/";
-  while (std::getline(ss, part, '/')) {
-    if (part.empty()) continue;
-    partial += part;
-    if (::mkdir(partial.c_str(), 0755) != 0 && errno != EEXIST) throw std::runtime_error(os_error("cannot create folder", partial));
-    partial += "/";
-  }
-  struct stat st;
-  if (::stat(path.c_str(), &st) != 0) throw std::runtime_error(os_error("cannot use folder", path));
-  if (!S_ISDIR(st.st_mode)) {
-    errno = ENOTDIR;
-    throw std::runtime_error(os_error("cannot use as the output folder", path));
-  }
-}
-
-// Before any training: the output folder exists (or is created) and takes a new file.
-void check_output_folder(const std::string& dir) {
-  make_dirs(dir);
-  const std::string probe = dir + "/.write_test";
-  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw std::runtime_error(os_error("cannot write into the output folder", dir));
-  ::close(fd);
-  ::unlink(probe.c_str());
 }
 
 // --- the run --------------------------------------------------------------------------------------
@@ -342,46 +180,14 @@ void check_model_flags(const Config& cfg, const CLI::App& app) {
   }
 }
 
-// What --resume continues from: the checkpoint, read and checked once.
-struct Resume {
-  CheckpointFile file;
-  nlohmann::json trainer_state;
-};
-
 // The flags --resume may change: how far to go and how to run, never what is trained.
 const std::vector<std::string> kResumeFlags{"--resume", "--epochs",       "--iters", "--threads",
                                             "--data",   "--min-test-acc", "--svg",
                                             "--detect-anomaly"};
 
-Resume open_run(const std::string& dir) {
-  const std::string path = dir + "/model.ckpt";
-  if (::access(path.c_str(), R_OK) != 0) throw std::runtime_error("--resume: no such run: " + os_error("cannot read", path));
-  CheckpointFile file = CheckpointFile::read(path);
-  const nlohmann::json& state = file.info().run_state;
-  if (!state.is_object() || !state.contains("program") || !state.contains("trainer"))
-    throw std::runtime_error("--resume: '" + path + "' holds weights only, not a resumable run (saved by an older "
-                                                    "train, or by save_checkpoint(model, path))");
-  nlohmann::json trainer_state = state.at("trainer");
-  return {std::move(file), std::move(trainer_state)};
-}
-
-// --resume keeps the run's settings: any flag outside kResumeFlags is refused, not ignored.
-void check_resume_flags(const CLI::App& app) {
-  for (const CLI::Option* o : app.get_options()) {
-    if (o->count() == 0) continue;
-    const std::string flag = "--" + o->get_lnames().front();
-    if (std::find(kResumeFlags.begin(), kResumeFlags.end(), flag) == kResumeFlags.end()) {
-      std::string allowed;
-      for (const auto& f : kResumeFlags) allowed += " " + f;
-      throw std::invalid_argument(flag + " cannot change a resumed run (it keeps its settings); with --resume only" +
-                                  allowed + " are accepted");
-    }
-  }
-}
-
 // The saved run's settings, with the few flags --resume may change taken from the command line.
-Config resumed_config(const CLI::App& app, const Config& given, const nlohmann::json& run_state, const std::string& dir) {
-  Config cfg = config_from_json(run_state.at("program"));
+Config resumed_config(const CLI::App& app, const Config& given, const nlohmann::json& saved, const std::string& dir) {
+  Config cfg = config_from_json(saved);
   cfg.out_dir = dir;  // the run lives where it was found, even if its folder was moved
   if (app.count("--epochs")) cfg.epochs = given.epochs, cfg.iters = 0;
   if (app.count("--iters")) cfg.iters = given.iters;
@@ -393,7 +199,7 @@ Config resumed_config(const CLI::App& app, const Config& given, const nlohmann::
   return cfg;
 }
 
-int run(Config cfg, const std::optional<Resume>& resume) {
+int run(Config cfg, const std::optional<SavedRun>& resume) {
   const blas::ThreadChoice threads = blas::apply_threads(cfg.threads);
   if (!threads.note.empty()) std::cerr << threads.note << "\n";
   const auto wall_start = std::chrono::steady_clock::now();
@@ -461,17 +267,11 @@ int run(Config cfg, const std::optional<Resume>& resume) {
             << cfg.sampler << " sampling, " << total_steps << " steps (" << (total_steps + per_epoch - 1) / per_epoch
             << " epochs of " << per_epoch << "), seed " << cfg.seed << ", " << threads.label() << "\n";
 
-  ConsoleReporter console;
-  CsvReporter csv(cfg.out_dir + "/metrics.csv", cfg.out_dir + "/steps.csv");
-  PlotReporter plot(cfg.out_dir + "/curves", cfg.svg);
   const auto save = [&](const std::string& path) {
     save_checkpoint(path, *model, spec, optimizer.get(), {{"program", config_to_json(cfg)}, {"trainer", t.state()}});
   };
-  CheckpointReporter checkpoints(save, cfg.out_dir,
-                                 cfg.keep == "best" ? KeepPolicy::best : KeepPolicy::last);
-  for (TrainReporter* r : std::initializer_list<TrainReporter*>{&console, &csv, &checkpoints, &plot}) t.add_reporter(*r);
-  install_interrupt_handlers();
-  t.stop_requested = interrupt_requested;
+  StandardReporters reporters(cfg.out_dir, cfg.svg, save, cfg.keep == "best" ? KeepPolicy::best : KeepPolicy::last);
+  reporters.attach(t);
   try {
     // Anomaly mode scans every op's output and gradient on this thread: it names the first op that
     // produces a NaN or infinity instead of reporting only that the loss diverged.
@@ -483,31 +283,24 @@ int run(Config cfg, const std::optional<Resume>& resume) {
   }
   const TrainHistory& h = t.history();
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
-  std::cout << "wrote " << cfg.out_dir << "/metrics.csv, " << cfg.out_dir << "/steps.csv, " << plot.path() << ", "
-            << checkpoints.last_path() << (cfg.keep == "best" && h.best_by_validation() ? ", " + checkpoints.best_path() : "")
-            << "\n";
-  if (h.interrupted) {
-    const std::size_t epoch = h.epochs.size() + (h.steps() > h.epochs.size() * per_epoch ? 1 : 0);
-    std::cout << "interrupted at step " << h.steps() << " (epoch " << std::max<std::size_t>(epoch, 1)
-              << "); resume with: train --resume " << cfg.out_dir << std::endl;
-    return kExitInterrupted;
-  }
+  std::cout << reporters.written(cfg.out_dir, h) << "\n";
+  if (h.interrupted) return report_interrupted(h, per_epoch, "train", cfg.out_dir);
   if (h.epochs.empty()) {  // resumed past its end before a single epoch finished: nothing to report
     std::cout << "no epoch finished (" << h.steps() << " steps)\n";
     return 0;
   }
   // The model this run hands over: the best epoch on validation with --keep best, else the last.
   // Its test accuracy is the one reported and checked; the test set never chose it.
-  const EpochStats* best = h.best_by_validation();
+  const EpochStats* best = h.best();
   const EpochStats& chosen = cfg.keep == "best" && best ? *best : h.epochs.back();
-  const double test_acc = chosen.test_acc;
+  const double test_acc = chosen.metric("test_acc");
   if (best) {
     std::cout << std::fixed << std::setprecision(2) << "best on validation: epoch " << best->epoch
-              << ", validation accuracy " << 100 * best->val_acc << "%, test accuracy " << 100 * best->test_acc << "%"
-              << (cfg.keep == "best" ? " (saved as " + checkpoints.best_path() + ")" : "") << "\n";
+              << ", validation accuracy " << 100 * best->metric("val_acc") << "%, test accuracy " << 100 * best->metric("test_acc") << "%"
+              << (cfg.keep == "best" ? " (saved as " + reporters.checkpoints.best_path() + ")" : "") << "\n";
   }
   std::cout << std::fixed << std::setprecision(2) << "final: test accuracy " << 100 * test_acc << "% (train "
-            << 100 * chosen.train_acc << "%"
+            << 100 * chosen.metric("train_acc") << "%"
             << (&chosen == &h.epochs.back() ? "" : ", epoch " + std::to_string(chosen.epoch) + " of " +
                                                        std::to_string(h.epochs.size()))
             << ") after " << h.steps() << " steps, wall time " << std::setprecision(1) << wall << " s" << std::endl;
@@ -595,20 +388,13 @@ int main(int argc, char** argv) {
                "name the first op whose output or gradient is NaN/inf (slow: a debugging aid)");
   app.add_option("--resume", resume_dir, "continue the run saved in this folder (its model.ckpt); --epochs / --iters "
                                          "may extend it");
+  if (const std::optional<int> code = parse_command_line(app, argc, argv, "train")) return *code;
   try {
-    app.parse(argc, argv);
-  } catch (const CLI::ExtrasError& e) {
-    std::cerr << "train: error: " << explain_unknown_flags(app, app.remaining()) << "Run with --help for more information.\n";
-    return static_cast<int>(CLI::ExitCodes::ExtrasError);
-  } catch (const CLI::ParseError& e) {
-    return app.exit(e);
-  }
-  try {
-    std::optional<Resume> resume;
+    std::optional<SavedRun> resume;
     if (!resume_dir.empty()) {
-      check_resume_flags(app);
+      check_resume_flags(app, kResumeFlags);
       resume = open_run(resume_dir);
-      cfg = resumed_config(app, cfg, resume->file.info().run_state, resume_dir);
+      cfg = resumed_config(app, cfg, resume->config, resume_dir);
     }
     check_model_flags(cfg, app);
     if (cfg.keep == "best" && cfg.val_split == 0)

@@ -107,7 +107,7 @@ Curve train_w1(const MnistData& mnist) {
   const TrainHistory& h = trainer.fit();
   Curve c;
   c.loss = h.loss;
-  for (const EpochStats& e : h.epochs) c.test_acc.push_back(e.test_acc);
+  for (const EpochStats& e : h.epochs) c.test_acc.push_back(e.metric("test_acc"));
   return c;
 }
 

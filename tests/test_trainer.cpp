@@ -86,10 +86,10 @@ TEST_CASE("Trainer: the loss falls and accuracy rises on separable blobs", "[tra
   REQUIRE(events.how == FitEnd::completed);
   REQUIRE(h.epochs.back().step == 50);
   REQUIRE(h.epochs[0].loss > 2 * h.epochs.back().loss);
-  REQUIRE(h.epochs.back().train_acc > 0.95);
-  REQUIRE(h.epochs.back().test_acc > 0.95);
-  REQUIRE(h.epochs.back().test_loss < h.epochs[0].loss);
-  REQUIRE(std::isnan(h.epochs.back().val_acc));  // no validation split
+  REQUIRE(h.epochs.back().metric("train_acc") > 0.95);
+  REQUIRE(h.epochs.back().metric("test_acc") > 0.95);
+  REQUIRE(h.epochs.back().metric("test_loss") < h.epochs[0].loss);
+  REQUIRE(std::isnan(h.epochs.back().metric("val_acc")));  // no validation split
   REQUIRE(h.epochs.back().elapsed_seconds >= h.epochs.front().elapsed_seconds);
   REQUIRE(h.lr.front() == Approx(0.05));
   REQUIRE(opt.steps() == 50);
@@ -108,8 +108,8 @@ TEST_CASE("Trainer: max_steps ends inside an epoch; no test set, no evaluation",
   REQUIRE(h.steps() == 12);
   REQUIRE(h.epochs.size() == 3);
   REQUIRE(h.epochs[2].step == 12);
-  REQUIRE(std::isnan(h.epochs[2].train_acc));
-  REQUIRE(std::isnan(h.epochs[2].test_acc));
+  REQUIRE(std::isnan(h.epochs[2].metric("train_acc")));
+  REQUIRE(std::isnan(h.epochs[2].metric("test_acc")));
   REQUIRE_THROWS_AS(Trainer<float>(model, opt, train, nullptr, quiet(0, 10)), std::invalid_argument);
 }
 
@@ -216,9 +216,9 @@ TEST_CASE("Trainer reporters: console lines, CSV files and the plot", "[trainer]
                               Catch::Contains("epoch 2: loss "));
   REQUIRE_THAT(progress.str(), Catch::Contains("epoch 2/2 [") && Catch::Contains("3/3"));
   // Test accuracy over the first 10 test items only: a multiple of 1/10; validation over all 20.
-  const double scaled = h.epochs.back().test_acc * 10;
+  const double scaled = h.epochs.back().metric("test_acc") * 10;
   REQUIRE(scaled == Approx(std::round(scaled)).margin(1e-9));
-  const double val_scaled = h.epochs.back().val_acc * 20;
+  const double val_scaled = h.epochs.back().metric("val_acc") * 20;
   REQUIRE(val_scaled == Approx(std::round(val_scaled)).margin(1e-9));
 
   auto lines = [](const std::string& path) {

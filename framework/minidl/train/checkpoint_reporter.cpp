@@ -12,7 +12,7 @@ CheckpointReporter::CheckpointReporter(SaveFn save, std::string dir, KeepPolicy 
 void CheckpointReporter::on_epoch_end(const EpochStats& stats, const TrainHistory& history) {
   save_(last_path());
   // The best epoch is recomputed from the history, so a resumed run keeps choosing the same way.
-  if (keep_ == KeepPolicy::best && history.best_by_validation() == &history.epochs.back() &&
+  if (keep_ == KeepPolicy::best && history.best() == &history.epochs.back() &&
       history.epochs.back().epoch == stats.epoch)
     save_(best_path());
 }

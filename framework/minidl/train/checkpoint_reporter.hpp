@@ -12,13 +12,14 @@ namespace minidl {
 /// Which checkpoints a run keeps.
 enum class KeepPolicy {
   last,  ///< `dir`/model.ckpt: the latest state (after every epoch and when interrupted)
-  best   ///< model.ckpt as for last, plus `dir`/best.ckpt: the epoch with the highest validation
-         ///< accuracy so far (never chosen by the test set; needs a validation split)
+  best   ///< model.ckpt as for last, plus `dir`/best.ckpt: the best epoch so far by the task's
+         ///< selection metric (TrainHistory::best: for a classifier the highest validation
+         ///< accuracy, for a language model the lowest validation perplexity; never the test set)
 };
 
 /// Saves `dir`/model.ckpt after every epoch and when the run is interrupted (so it can resume), and
-/// with KeepPolicy::best also `dir`/best.ckpt whenever an epoch beats every earlier one on
-/// validation accuracy. Nothing is saved when the run diverges: the last good checkpoint stays.
+/// with KeepPolicy::best also `dir`/best.ckpt whenever an epoch beats every earlier one on the
+/// task's selection metric. Nothing is saved when the run diverges: the last good checkpoint stays.
 class CheckpointReporter : public TrainReporter {
  public:
   /// Writes one checkpoint file at the given path (atomically, or the guarantee above is lost).

@@ -8,6 +8,22 @@
 
 namespace minidl {
 
+namespace {
+
+bool ends_with(const std::string& s, const char* suffix) {
+  const std::string t(suffix);
+  return s.size() >= t.size() && s.compare(s.size() - t.size(), t.size(), t) == 0;
+}
+
+// "val_acc" -> "val acc", as the epoch line writes it.
+std::string label(std::string name) {
+  for (char& c : name)
+    if (c == '_') c = ' ';
+  return name;
+}
+
+}  // namespace
+
 ConsoleReporter::ConsoleReporter() : log_(std::cout), progress_(nullptr) {}
 
 ConsoleReporter::ConsoleReporter(std::ostream& log, std::ostream& progress) : log_(log), progress_(&progress) {}
@@ -35,9 +51,14 @@ void ConsoleReporter::on_epoch_end(const EpochStats& s, const TrainHistory&) {
   bar_.reset();
   std::ostringstream line;  // formatted aside, so the caller's stream flags stay as they were
   line << std::fixed << std::setprecision(4) << "epoch " << s.epoch << ": loss " << s.loss << std::setprecision(2);
-  if (!std::isnan(s.train_acc)) line << "  train acc " << 100 * s.train_acc << "%";
-  if (!std::isnan(s.val_acc)) line << "  val acc " << 100 * s.val_acc << "%";
-  if (!std::isnan(s.test_acc)) line << "  test acc " << 100 * s.test_acc << "%";
+  for (const Metric& m : s.metrics) {
+    if (std::isnan(m.value) || ends_with(m.name, "_loss")) continue;  // the test loss is in metrics.csv
+    line << "  " << label(m.name) << " ";
+    if (ends_with(m.name, "_acc"))
+      line << 100 * m.value << "%";
+    else
+      line << m.value;
+  }
   line << "  (" << std::setprecision(1) << s.elapsed_seconds << " s)";
   log_ << line.str() << std::endl;
 }

@@ -22,18 +22,16 @@ void put(std::string& out, std::size_t n) { out += std::to_string(n); }
 }  // namespace
 
 std::string metrics_csv(const TrainHistory& h) {
-  const bool val = h.has_validation();
-  std::string out = val ? "epoch,step,lr,train_loss,train_acc,val_acc,test_loss,test_acc,elapsed_s\n"
-                        : "epoch,step,lr,train_loss,train_acc,test_loss,test_acc,elapsed_s\n";
+  const std::vector<std::string> names = h.metric_names();
+  std::string out = "epoch,step,lr,train_loss,";
+  for (const auto& name : names) out += name + ',';
+  out += "elapsed_s\n";
   for (const auto& e : h.epochs) {
     put(out, e.epoch), out += ',';
     put(out, e.step), out += ',';
     put(out, e.lr), out += ',';
     put(out, e.loss), out += ',';
-    put(out, e.train_acc), out += ',';
-    if (val) put(out, e.val_acc), out += ',';
-    put(out, e.test_loss), out += ',';
-    put(out, e.test_acc), out += ',';
+    for (const auto& name : names) put(out, e.metric(name)), out += ',';
     put(out, e.elapsed_seconds), out += '\n';
   }
   return out;

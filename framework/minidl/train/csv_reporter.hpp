@@ -1,10 +1,12 @@
 #pragma once
-// CsvReporter: the run's numbers as two CSV files, the same columns for every model.
+// CsvReporter: the run's numbers as two CSV files.
 //
-//   metrics.csv  epoch,step,lr,train_loss,train_acc[,val_acc],test_loss,test_acc,elapsed_s
+//   metrics.csv  epoch,step,lr,train_loss,<the task's metrics>,elapsed_s
 //   steps.csv    step,epoch,loss,lr
 //
-// val_acc is there when the run has a validation split. Numbers are written in their shortest form
+// The task's metrics are its TrainingTask::evaluate names in order: for a classifier
+// train_acc[,val_acc],test_loss,test_acc (val_acc when the run has a validation split); for a
+// language model perplexities (val_ppl, ...). Numbers are written in their shortest form
 // that reads back as the same double; a quantity that was not measured is an empty field. Both
 // files are rewritten whole from the history after every epoch and when the run ends, each
 // atomically (io/atomic_file.hpp): an interrupted or killed run never leaves half a row, and a

@@ -1,5 +1,6 @@
 #include "minidl/train/history.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -33,32 +34,66 @@ std::vector<double> read_numbers(const nlohmann::json& j, const char* key) {
   return out;
 }
 
-}  // namespace
-
-bool TrainHistory::has_validation() const {
-  for (const auto& e : epochs)
-    if (!std::isnan(e.val_acc)) return true;
-  return false;
+// An epoch's metrics: [[name, value], ...]; or, in the layout without named metrics, the four
+// classifier fields (an unmeasured one was null there, and is left out here).
+std::vector<Metric> read_metrics(const nlohmann::json& e) {
+  std::vector<Metric> out;
+  if (!e.contains("metrics")) {
+    for (const char* key : {"train_acc", "val_acc", "test_loss", "test_acc"}) {
+      const double v = read_number(e, key);
+      if (!std::isnan(v)) out.push_back({key, v});
+    }
+    return out;
+  }
+  const nlohmann::json& m = e.at("metrics");
+  if (!m.is_array()) throw std::invalid_argument("training history: 'metrics' is not an array");
+  for (const auto& pair : m) {
+    if (!pair.is_array() || pair.size() != 2 || !pair[0].is_string() || !(pair[1].is_number() || pair[1].is_null()))
+      throw std::invalid_argument("training history: a metric is not a [name, number] pair: " + pair.dump());
+    out.push_back({pair[0].get<std::string>(),
+                   pair[1].is_null() ? std::numeric_limits<double>::quiet_NaN() : pair[1].get<double>()});
+  }
+  return out;
 }
 
-const EpochStats* TrainHistory::best_by_validation() const {
-  const EpochStats* best = nullptr;
+}  // namespace
+
+double EpochStats::metric(const std::string& name) const {
+  for (const Metric& m : metrics)
+    if (m.name == name) return m.value;
+  return std::numeric_limits<double>::quiet_NaN();
+}
+
+std::vector<std::string> TrainHistory::metric_names() const {
+  std::vector<std::string> names;
   for (const auto& e : epochs)
-    if (!std::isnan(e.val_acc) && (!best || e.val_acc > best->val_acc)) best = &e;
+    for (const Metric& m : e.metrics)
+      if (std::find(names.begin(), names.end(), m.name) == names.end()) names.push_back(m.name);
+  return names;
+}
+
+const EpochStats* TrainHistory::best() const {
+  if (selection.metric.empty()) return nullptr;
+  const EpochStats* best = nullptr;
+  double best_value = 0;
+  for (const auto& e : epochs) {
+    const double v = e.metric(selection.metric);
+    if (std::isnan(v)) continue;
+    if (!best || (selection.higher_is_better ? v > best_value : v < best_value)) best = &e, best_value = v;
+  }
   return best;
 }
 
 nlohmann::json history_to_json(const TrainHistory& h) {
   nlohmann::json epochs = nlohmann::json::array();
   for (const auto& e : h.epochs) {
+    nlohmann::json metrics = nlohmann::json::array();
+    for (const Metric& m : e.metrics) metrics.push_back({m.name, number(m.value)});
     epochs.push_back({{"epoch", e.epoch},
                       {"step", e.step},
                       {"lr", number(e.lr)},
                       {"loss", number(e.loss)},
-                      {"train_acc", number(e.train_acc)},
-                      {"val_acc", number(e.val_acc)},
-                      {"test_loss", number(e.test_loss)},
-                      {"test_acc", number(e.test_acc)},
+                      {"metrics", metrics},
                       {"epoch_seconds", number(e.epoch_seconds)},
                       {"elapsed_seconds", number(e.elapsed_seconds)}});
   }
@@ -82,10 +117,7 @@ TrainHistory history_from_json(const nlohmann::json& j) {
     s.step = static_cast<std::size_t>(read_number(e, "step"));
     s.lr = read_number(e, "lr");
     s.loss = read_number(e, "loss");
-    s.train_acc = read_number(e, "train_acc");
-    s.val_acc = read_number(e, "val_acc");
-    s.test_loss = read_number(e, "test_loss");
-    s.test_acc = read_number(e, "test_acc");
+    s.metrics = read_metrics(e);
     s.epoch_seconds = read_number(e, "epoch_seconds");
     s.elapsed_seconds = read_number(e, "elapsed_seconds");
     if (s.step > h.loss.size() || s.epoch != h.epochs.size() + 1)

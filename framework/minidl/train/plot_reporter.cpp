@@ -2,12 +2,21 @@
 
 #include <cmath>
 #include <cstdio>
+#include <string>
+#include <tuple>
 #include <vector>
 
 #include "minidl/io/atomic_file.hpp"
 #include "minidl/train/plot.hpp"
 
 namespace minidl {
+
+namespace {
+
+// A metric's prefix as a legend entry: "val" -> "validation"; others as they are ("train", "test").
+std::string series_label(const std::string& prefix) { return prefix == "val" ? "validation" : prefix; }
+
+}  // namespace
 
 PlotReporter::PlotReporter(std::string stem, bool prefer_svg) : stem_(std::move(stem)), prefer_svg_(prefer_svg) {}
 
@@ -17,22 +26,26 @@ std::string PlotReporter::draw(const TrainHistory& h) {
     loss.x.push_back(static_cast<double>(i + 1));
     loss.y.push_back(h.loss[i]);
   }
-  PlotSeries train{"train", {}, {}}, val{"validation", {}, {}}, test{"test", {}, {}};
-  for (const auto& e : h.epochs) {
-    const auto add = [&](PlotSeries& s, double acc) {
-      if (std::isnan(acc)) return;
-      s.x.push_back(static_cast<double>(e.epoch));
-      s.y.push_back(acc);
-    };
-    add(train, e.train_acc);
-    add(val, e.val_acc);
-    add(test, e.test_acc);
-  }
   std::vector<PlotPanel> panels{{"Training loss", "step", "loss", {loss}}};
-  std::vector<PlotSeries> acc;
-  for (PlotSeries* s : {&train, &val, &test})
-    if (!s->x.empty()) acc.push_back(*s);
-  if (!acc.empty()) panels.push_back({"Accuracy", "epoch", "accuracy", acc});
+  // One panel per kind of metric the task measured: accuracies together, perplexities together.
+  const std::vector<std::string> names = h.metric_names();
+  for (const auto& [suffix, title, axis] : {std::tuple{"_acc", "Accuracy", "accuracy"},
+                                            std::tuple{"_ppl", "Perplexity", "perplexity"}}) {
+    std::vector<PlotSeries> series;
+    for (const auto& name : names) {
+      const std::string tail(suffix);
+      if (name.size() <= tail.size() || name.compare(name.size() - tail.size(), tail.size(), tail) != 0) continue;
+      PlotSeries s{series_label(name.substr(0, name.size() - tail.size())), {}, {}};
+      for (const auto& e : h.epochs) {
+        const double v = e.metric(name);
+        if (std::isnan(v)) continue;
+        s.x.push_back(static_cast<double>(e.epoch));
+        s.y.push_back(v);
+      }
+      if (!s.x.empty()) series.push_back(std::move(s));
+    }
+    if (!series.empty()) panels.push_back({title, "epoch", axis, std::move(series)});
+  }
   const std::string drawn = write_plot(stem_ + ".tmp", panels, prefer_svg_);
   const std::string ext = drawn.substr(drawn.find_last_of('.'));
   path_ = stem_ + ext;

@@ -1,5 +1,5 @@
 #pragma once
-// PlotReporter: the loss and accuracy curves of the run as a picture (train/plot.hpp).
+// PlotReporter: the loss curve and the task's metric curves of the run as a picture (train/plot.hpp).
 
 #include <string>
 
@@ -7,8 +7,9 @@
 
 namespace minidl {
 
-/// Draws two panels when the run ends (completed, interrupted or diverged): every step's loss, and
-/// train / validation / test accuracy per epoch (the series that were measured). The file is
+/// Draws its panels when the run ends (completed, interrupted or diverged): every step's loss, then
+/// per epoch the task's "_acc" metrics on an accuracy panel (train / validation / test, those that
+/// were measured) and its "_ppl" metrics on a perplexity panel. The file is
 /// `stem`.png (gnuplot) or `stem`.svg, drawn aside and renamed into place, so it is never half
 /// written.
 class PlotReporter : public TrainReporter {

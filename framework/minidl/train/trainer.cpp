@@ -3,13 +3,11 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <limits>
 
 #include <nlohmann/json.hpp>
 
+#include "minidl/core/grad_mode.hpp"
 #include "minidl/nn/dropout.hpp"
-#include "minidl/ops/loss.hpp"
-#include "minidl/train/evaluate.hpp"
 
 namespace minidl {
 
@@ -19,8 +17,10 @@ using Clock = std::chrono::steady_clock;
 
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
-// The version of the JSON written by Trainer::state(); restore() refuses any other.
-constexpr int kRunStateVersion = 1;
+// The version of the JSON written by Trainer::state(). restore() also reads version 1, written when
+// the Trainer knew only classifiers: the same fields, with the sampler's state as "sampler".
+constexpr int kRunStateVersion = 2;
+constexpr int kClassifierRunStateVersion = 1;
 
 const nlohmann::json& field(const nlohmann::json& j, const char* key) {
   if (!j.is_object() || !j.contains(key))
@@ -35,11 +35,6 @@ std::size_t count_field(const nlohmann::json& j, const char* key) {
   return v.get<std::size_t>();
 }
 
-std::string text_field(const nlohmann::json& j, const char* key) {
-  const nlohmann::json& v = field(j, key);
-  if (!v.is_string()) throw std::invalid_argument(std::string("Trainer::restore: '") + key + "' is not a string");
-  return v.get<std::string>();
-}
 
 }  // namespace
 
@@ -50,19 +45,40 @@ TrainingDiverged::TrainingDiverged(std::size_t step, std::size_t epoch, const st
       epoch_(epoch) {}
 
 template <typename T>
+Trainer<T>::Trainer(Module<T>& model, Optimizer<T>& optimizer, TrainingTask<T>& task, TrainerOptions options)
+    : model_(model),
+      optimizer_(optimizer),
+      task_(task),
+      options_(std::move(options)),
+      generators_(dropout_generators(model)) {
+  check_plan();
+}
+
+template <typename T>
 Trainer<T>::Trainer(Module<T>& model, Optimizer<T>& optimizer, const Dataset<T>& train, const Dataset<T>* test,
                     TrainerOptions options)
     : model_(model),
       optimizer_(optimizer),
-      train_(train),
-      test_(test),
+      own_task_(std::make_unique<ClassifierTask<T>>(train, test, options)),
+      task_(*own_task_),
       options_(std::move(options)),
-      loader_(train, options_.loader),
       generators_(dropout_generators(model)) {
+  check_plan();
+}
+
+template <typename T>
+void Trainer<T>::check_plan() const {
   if (options_.epochs == 0 && options_.max_steps == 0)
     throw std::invalid_argument("Trainer: epochs and max_steps are both 0: nothing to train");
-  if (options_.eval_batch == 0) throw std::invalid_argument("Trainer: eval_batch must be > 0");
-  loss_ = [](Module<T>& m, const Batch<T>& b) { return softmax_cross_entropy(m(Variable<T>(b.features)), b.labels); };
+  if (task_.steps_per_epoch() == 0) throw std::invalid_argument("Trainer: the task has no steps in an epoch");
+}
+
+template <typename T>
+ClassifierTask<T>& Trainer<T>::classifier(const char* what) {
+  if (!own_task_)
+    throw std::logic_error(std::string("Trainer::") + what +
+                           ": this trainer runs a task of the caller's; set it on that task");
+  return *own_task_;
 }
 
 template <typename T>
@@ -89,7 +105,6 @@ void Trainer<T>::notify(F&& event) {
 template <typename T>
 void Trainer<T>::end_epoch(std::size_t epoch, std::size_t first_step, double epoch_seconds) {
   const TrainerOptions& o = options_;
-  const double nan = std::numeric_limits<double>::quiet_NaN();
   EpochStats s;
   s.epoch = epoch;
   s.step = history_.steps();
@@ -100,15 +115,11 @@ void Trainer<T>::end_epoch(std::size_t epoch, std::size_t first_step, double epo
   for (std::size_t i = first_step; i < history_.steps(); ++i) loss_sum += history_.loss[i];
   s.loss = loss_sum / static_cast<double>(history_.steps() - first_step);
   s.epoch_seconds = epoch_seconds;
-  s.train_acc = s.val_acc = s.test_loss = s.test_acc = nan;
   if (o.evaluate) {
-    if (o.evaluate_train) s.train_acc = evaluate_accuracy(model_, train_, o.train_eval_limit, o.eval_batch);
-    if (validation_) s.val_acc = evaluate_accuracy(model_, *validation_, 0, o.eval_batch);
-    if (test_) {
-      const Evaluation e = evaluate(model_, *test_, o.test_eval_limit, o.eval_batch);
-      s.test_loss = e.loss;
-      s.test_acc = e.accuracy;
-    }
+    // Measured in eval mode without a graph; the model's mode comes back even if the task throws.
+    NoGradGuard no_grad;
+    EvalModeGuard<T> eval_mode(model_);
+    s.metrics = task_.evaluate(model_);
   }
   history_.epochs.push_back(s);
 }
@@ -119,9 +130,9 @@ const TrainHistory& Trainer<T>::fit() {
   const auto start = Clock::now();
   if (!resumed_) {
     history_ = TrainHistory{};
-    loader_.reset(o.loader.seed);
     base_lr_ = optimizer_.lr();
   }
+  history_.selection = task_.selection();
   resumed_ = false;
   history_.interrupted = false;
   stop_.store(false);
@@ -130,7 +141,7 @@ const TrainHistory& Trainer<T>::fit() {
 
   const std::size_t per_epoch = steps_per_epoch();
   const std::size_t total = total_steps();
-  FitPlan plan{per_epoch, total, (total + per_epoch - 1) / per_epoch, o.loader.batch_size, history_.steps()};
+  FitPlan plan{per_epoch, total, (total + per_epoch - 1) / per_epoch, task_.batch_size(), history_.steps()};
   history_.loss.reserve(total);
   history_.lr.reserve(total);
   notify([&](TrainReporter& r) { r.on_fit_start(plan, history_); });
@@ -145,7 +156,7 @@ const TrainHistory& Trainer<T>::fit() {
         how = FitEnd::interrupted;
         break;
       }
-      loader_.start_epoch();  // when resuming inside the epoch, restore() redrew its order already
+      task_.start_epoch(epoch);  // when resuming inside the epoch, restore() set the task's position
     }
     notify([&](TrainReporter& r) { r.on_epoch_start(epoch, epoch_steps, step - first_step); });
     const auto epoch_start = Clock::now();
@@ -154,14 +165,13 @@ const TrainHistory& Trainer<T>::fit() {
         how = FitEnd::interrupted;
         break;
       }
-      const Batch<T>& batch = loader_.batch(i);
       optimizer_.zero_grad();
       Variable<T> loss;
       double l = 0;
       try {
-        loss = loss_(model_, batch);
+        loss = task_.loss(model_, i);
         l = static_cast<double>(loss.item());
-        // A custom loss may not check for itself; softmax_cross_entropy throws domain_error first.
+        // A task's loss may not check for itself; softmax_cross_entropy throws domain_error first.
         if (!std::isfinite(l)) throw std::domain_error("loss is " + std::string(std::isnan(l) ? "NaN" : "infinite"));
       } catch (const std::domain_error& e) {
         history_.seconds = seconds_before + seconds_since(start);
@@ -191,7 +201,6 @@ const TrainHistory& Trainer<T>::fit() {
 
 template <typename T>
 nlohmann::json Trainer<T>::state() const {
-  const LoaderState ls = loader_.state();
   nlohmann::json gens = nlohmann::json::array();
   for (const Generator* g : generators_) gens.push_back(g->state());
   return {{"version", kRunStateVersion},
@@ -199,16 +208,19 @@ nlohmann::json Trainer<T>::state() const {
           {"epochs_done", history_.epochs.size()},
           {"steps_per_epoch", steps_per_epoch()},
           {"base_lr", history_.steps() ? base_lr_ : optimizer_.lr()},
-          {"sampler", {{"epochs_started", ls.epochs_started}, {"generator", ls.generator}}},
+          {"task", task_.state()},
           {"generators", gens},
           {"history", history_to_json(history_)}};
 }
 
 template <typename T>
 void Trainer<T>::restore(const nlohmann::json& state) {
-  if (count_field(state, "version") != static_cast<std::size_t>(kRunStateVersion))
+  const std::size_t version = count_field(state, "version");
+  if (version != static_cast<std::size_t>(kRunStateVersion) &&
+      version != static_cast<std::size_t>(kClassifierRunStateVersion))
     throw std::invalid_argument("Trainer::restore: run state version " + field(state, "version").dump() +
-                                ", this build reads version " + std::to_string(kRunStateVersion));
+                                ", this build reads versions " + std::to_string(kClassifierRunStateVersion) + " and " +
+                                std::to_string(kRunStateVersion));
   const std::size_t per_epoch = count_field(state, "steps_per_epoch");
   if (per_epoch != steps_per_epoch())
     throw std::invalid_argument("Trainer::restore: the run had " + std::to_string(per_epoch) +
@@ -227,8 +239,8 @@ void Trainer<T>::restore(const nlohmann::json& state) {
       step > (epochs_done + 1) * per_epoch)
     throw std::invalid_argument("Trainer::restore: step " + std::to_string(step) + " and " +
                                 std::to_string(epochs_done) + " finished epochs do not agree with the history");
-  const nlohmann::json& sampler = field(state, "sampler");
-  LoaderState ls{count_field(sampler, "epochs_started"), text_field(sampler, "generator")};
+  const bool classifier_layout = version == static_cast<std::size_t>(kClassifierRunStateVersion);
+  const nlohmann::json& task_state = field(state, classifier_layout ? "sampler" : "task");
 
   // Everything parsed: only now change the trainer, so a bad state leaves it untouched.
   std::vector<Generator> restored(generators_.size());
@@ -236,7 +248,7 @@ void Trainer<T>::restore(const nlohmann::json& state) {
     if (!gens[i].is_string()) throw std::invalid_argument("Trainer::restore: generator state is not a string");
     restored[i].set_state(gens[i].get<std::string>());
   }
-  loader_.restore(ls);
+  task_.restore(task_state);  // checks before it changes anything, like this function
   for (std::size_t i = 0; i < generators_.size(); ++i) *generators_[i] = restored[i];
   base_lr_ = base_lr.get<double>();
   history_ = std::move(history);
