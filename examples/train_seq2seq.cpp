@@ -135,9 +135,10 @@ std::vector<std::string> labels_of(const IndexTensor& ids, std::size_t row, cons
 }
 
 // The attention weights of the first kHeatmapExamples test questions, one picture each, side by
-// side, captioned with the model's answer.
+// side, captioned "question: answer". A reversed question is drawn in reading order (its columns
+// flipped back), so the picture reads like the book's figure whichever way the encoder read it.
 void write_heatmap(models::Seq2seqModel<float>& model, const text::Seq2seqExamples& test, const text::Vocabulary& vocab,
-                   const std::string& path) {
+                   bool reversed, const std::string& path) {
   std::vector<std::size_t> rows(std::min(kHeatmapExamples, test.size()));
   for (std::size_t i = 0; i < rows.size(); ++i) rows[i] = i;
   const text::Seq2seqBatch batch = text::make_batch(test, rows);
@@ -148,11 +149,17 @@ void write_heatmap(models::Seq2seqModel<float>& model, const text::Seq2seqExampl
   for (std::size_t i = 0; i < rows.size(); ++i) {
     const std::size_t steps = weights.shape(1), sources = weights.shape(2);
     Tensor<float> one = Tensor<float>::from_shape({steps, sources});
-    std::copy(weights.data() + i * steps * sources, weights.data() + (i + 1) * steps * sources, one.data());
+    std::vector<std::string> inputs = labels_of(batch.source, i, vocab);
+    for (std::size_t r = 0; r < steps; ++r) {
+      for (std::size_t c = 0; c < sources; ++c) one(r, reversed ? sources - 1 - c : c) = weights(i, r, c);
+    }
+    if (reversed) std::reverse(inputs.begin(), inputs.end());
     const std::vector<std::string> outputs = labels_of(answers, i, vocab);
-    std::string answer;
+    std::string question, answer;
+    for (const std::string& s : inputs) question += s;
     for (const std::string& s : outputs) answer += s;
-    tiles.push_back({viz::attention_heatmap(one, labels_of(batch.source, i, vocab), outputs, kHeatmapCell), answer});
+    question.erase(question.find_last_not_of(' ') + 1);
+    tiles.push_back({viz::attention_heatmap(one, inputs, outputs, kHeatmapCell), question + ": " + answer});
   }
   write_png(path, viz::image_grid(tiles, 2, 1, "attention: rows output, columns input"));
 }
@@ -212,7 +219,7 @@ int run(Config cfg, const std::optional<SavedRun>& resume) {
   std::cout << reporters.written(cfg.out_dir, h) << "\n";
   if (h.interrupted) return report_interrupted(h, per_epoch, "train_seq2seq", cfg.out_dir);
   if (!cfg.heatmap.empty()) {
-    write_heatmap(*model, task.split().test, vocab, cfg.heatmap);
+    write_heatmap(*model, task.split().test, vocab, cfg.reverse, cfg.heatmap);
     std::cout << "wrote " << cfg.heatmap << "\n";
   }
   if (h.epochs.empty()) {  // resumed past its end before a single epoch finished: nothing to report
