@@ -7,6 +7,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "minidl/core/index.hpp"
@@ -67,7 +68,8 @@ Seq2seqBatch make_batch(const Seq2seqExamples& examples, const std::vector<std::
 /// The ids of `text`'s characters. Throws std::out_of_range naming a character not in `vocab`.
 std::vector<Index> encode_chars(const std::string& text, const Vocabulary& vocab);
 
-/// The characters of `ids` (a 1-D tensor or a vector) joined into one string.
+/// The characters of `ids` joined into one string. Throws std::out_of_range for an id outside the
+/// vocabulary.
 std::string decode_chars(const std::vector<Index>& ids, const Vocabulary& vocab);
 
 }  // namespace text
