@@ -198,6 +198,53 @@ TEST_CASE("resume: MLP + SGD stopped mid-epoch equals one run, bit for bit", "[r
   SECTION("at an epoch boundary") { check_resume(build, 16); }
 }
 
+TEST_CASE("resume: a run that max_steps ended inside an epoch continues to a longer run, bit for bit", "[resume]") {
+  static auto train = noisy_classes(120, {6}, 1), test = noisy_classes(30, {6}, 2);
+  const auto build = [](Run& r, std::size_t max_steps) {
+    r.model = std::make_shared<models::MLP<float>>(std::vector<std::size_t>{6, 16, 3}, r.gen);
+    r.optimizer = std::make_unique<Momentum<float>>(r.model->parameters(), 0.05);
+    TrainerOptions o;
+    o.max_steps = max_steps;
+    o.loader.batch_size = 16;  // 8 steps an epoch
+    o.loader.seed = 3;
+    r.trainer = std::make_unique<Trainer<float>>(*r.model, *r.optimizer, train, &test, o);
+  };
+  Run straight;
+  build(straight, 30);
+  const TrainHistory whole = straight.trainer->fit();
+  REQUIRE(whole.epochs.size() == 4);  // the last one partial: steps 25-30
+
+  fixtures::TempDir dir;
+  const std::string ckpt = dir.file("model.ckpt");
+  {
+    Run first;
+    build(first, 13);
+    const TrainHistory& part = first.trainer->fit();
+    REQUIRE_FALSE(part.interrupted);
+    REQUIRE(part.epochs.size() == 2);  // epoch 2 measured after 5 of its 8 steps
+    REQUIRE(part.epochs.back().step == 13);
+    save_checkpoint(ckpt, *first.model, nlohmann::json(), first.optimizer.get(), first.trainer->state());
+  }
+  Run second;
+  build(second, 30);
+  const CheckpointInfo info = load_checkpoint(ckpt, *second.model, second.optimizer.get());
+  second.trainer->restore(info.run_state);
+  REQUIRE(second.trainer->history().epochs.size() == 2);
+  const TrainHistory& rest = second.trainer->fit();
+  require_same_params(*straight.model, *second.model);
+  require_same_history(whole, rest);  // epoch 2's early summary gave way to the whole epoch's
+
+  // Resumed with the same max_steps, nothing runs and the partial epoch's summary stays.
+  Run again;
+  build(again, 13);
+  load_checkpoint(ckpt, *again.model, again.optimizer.get());
+  again.trainer->restore(info.run_state);
+  const TrainHistory& same = again.trainer->fit();
+  REQUIRE(same.steps() == 13);
+  REQUIRE(same.epochs.size() == 2);
+  REQUIRE(same.epochs.back().step == 13);
+}
+
 TEST_CASE("resume: a net with dropout (its mask generator restored) equals one run", "[resume]") {
   static auto train = noisy_classes(90, {6}, 1), test = noisy_classes(30, {6}, 2);
   const Builder build = [](Run& r) {

@@ -84,7 +84,13 @@ TEST_CASE("Trainer over a task: its metrics, its selection, CSV columns named by
   SGD<double> opt(model.parameters(), 0.05);
   RegressionTask task(5);
   Trainer<double> trainer(model, opt, task, epochs(6));
+  std::ostringstream log, progress;
+  ConsoleReporter console(log, progress);
+  trainer.add_reporter(console);
   const TrainHistory& h = trainer.fit();
+  // The epoch line prints the task's metrics by name; losses stay in metrics.csv.
+  REQUIRE_THAT(log.str(), Catch::Contains("epoch 6: loss ") && Catch::Contains("  val rmse 0."));
+  REQUIRE_THAT(log.str(), !Catch::Contains("val mse"));
   REQUIRE(h.steps() == 30);
   REQUIRE(task.evaluations_ == 6);
   REQUIRE(model.is_training());  // evaluation restored the mode
@@ -172,4 +178,12 @@ TEST_CASE("history_from_json reads the epoch layout without named metrics", "[tr
   nlohmann::json bad = history_to_json(h);
   bad["epochs"][0]["metrics"][0] = "train_acc";
   REQUIRE_THROWS_WITH(history_from_json(bad), Catch::Contains("not a [name, number] pair"));
+}
+
+TEST_CASE("split_metric_name: the suffix says what a metric is", "[trainer][task]") {
+  REQUIRE(split_metric_name("val_acc") == std::make_pair(MetricKind::accuracy, std::string("val")));
+  REQUIRE(split_metric_name("test_ppl") == std::make_pair(MetricKind::perplexity, std::string("test")));
+  REQUIRE(split_metric_name("test_loss") == std::make_pair(MetricKind::loss, std::string("test")));
+  REQUIRE(split_metric_name("val_rmse") == std::make_pair(MetricKind::other, std::string("val_rmse")));
+  REQUIRE(split_metric_name("_acc").first == MetricKind::other);  // a suffix alone names nothing
 }

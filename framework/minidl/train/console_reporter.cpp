@@ -10,11 +10,6 @@ namespace minidl {
 
 namespace {
 
-bool ends_with(const std::string& s, const char* suffix) {
-  const std::string t(suffix);
-  return s.size() >= t.size() && s.compare(s.size() - t.size(), t.size(), t) == 0;
-}
-
 // "val_acc" -> "val acc", as the epoch line writes it.
 std::string label(std::string name) {
   for (char& c : name)
@@ -52,9 +47,10 @@ void ConsoleReporter::on_epoch_end(const EpochStats& s, const TrainHistory&) {
   std::ostringstream line;  // formatted aside, so the caller's stream flags stay as they were
   line << std::fixed << std::setprecision(4) << "epoch " << s.epoch << ": loss " << s.loss << std::setprecision(2);
   for (const Metric& m : s.metrics) {
-    if (std::isnan(m.value) || ends_with(m.name, "_loss")) continue;  // the test loss is in metrics.csv
+    const MetricKind kind = split_metric_name(m.name).first;
+    if (std::isnan(m.value) || kind == MetricKind::loss) continue;  // losses are in metrics.csv
     line << "  " << label(m.name) << " ";
-    if (ends_with(m.name, "_acc"))
+    if (kind == MetricKind::accuracy)
       line << 100 * m.value << "%";
     else
       line << m.value;

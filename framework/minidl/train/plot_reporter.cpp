@@ -29,13 +29,13 @@ std::string PlotReporter::draw(const TrainHistory& h) {
   std::vector<PlotPanel> panels{{"Training loss", "step", "loss", {loss}}};
   // One panel per kind of metric the task measured: accuracies together, perplexities together.
   const std::vector<std::string> names = h.metric_names();
-  for (const auto& [suffix, title, axis] : {std::tuple{"_acc", "Accuracy", "accuracy"},
-                                            std::tuple{"_ppl", "Perplexity", "perplexity"}}) {
+  for (const auto& [kind, title, axis] : {std::tuple{MetricKind::accuracy, "Accuracy", "accuracy"},
+                                          std::tuple{MetricKind::perplexity, "Perplexity", "perplexity"}}) {
     std::vector<PlotSeries> series;
     for (const auto& name : names) {
-      const std::string tail(suffix);
-      if (name.size() <= tail.size() || name.compare(name.size() - tail.size(), tail.size(), tail) != 0) continue;
-      PlotSeries s{series_label(name.substr(0, name.size() - tail.size())), {}, {}};
+      const auto [name_kind, prefix] = split_metric_name(name);
+      if (name_kind != kind) continue;
+      PlotSeries s{series_label(prefix), {}, {}};
       for (const auto& e : h.epochs) {
         const double v = e.metric(name);
         if (std::isnan(v)) continue;

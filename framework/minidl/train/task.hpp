@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -25,6 +26,26 @@ struct Metric {
   std::string name;
   double value = 0;
 };
+
+/// What a metric's name says it is.
+enum class MetricKind {
+  accuracy,    ///< "..._acc"
+  perplexity,  ///< "..._ppl"
+  loss,        ///< "..._loss"
+  other        ///< anything else
+};
+
+/// The kind of metric `name` by its suffix, and the name without it ("val_acc" -> accuracy, "val").
+inline std::pair<MetricKind, std::string> split_metric_name(const std::string& name) {
+  for (const auto& [suffix, kind] : {std::pair<const char*, MetricKind>{"_acc", MetricKind::accuracy},
+                                     {"_ppl", MetricKind::perplexity},
+                                     {"_loss", MetricKind::loss}}) {
+    const std::string tail(suffix);
+    if (name.size() > tail.size() && name.compare(name.size() - tail.size(), tail.size(), tail) == 0)
+      return {kind, name.substr(0, name.size() - tail.size())};
+  }
+  return {MetricKind::other, name};
+}
 
 /// The metric that chooses the best epoch (KeepPolicy::best) and its direction. An empty name
 /// means no epoch is ever "best".

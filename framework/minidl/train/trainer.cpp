@@ -141,6 +141,12 @@ const TrainHistory& Trainer<T>::fit() {
 
   const std::size_t per_epoch = steps_per_epoch();
   const std::size_t total = total_steps();
+  // Continuing a run that max_steps ended inside an epoch makes that epoch whole again: its early
+  // summary gives way to the one measured at the epoch's real end. (Evaluation changes no state,
+  // so the continued run equals one that never stopped.)
+  if (!history_.epochs.empty() && history_.steps() < total &&
+      history_.epochs.back().step < history_.epochs.size() * per_epoch)
+    history_.epochs.pop_back();
   FitPlan plan{per_epoch, total, (total + per_epoch - 1) / per_epoch, task_.batch_size(), history_.steps()};
   history_.loss.reserve(total);
   history_.lr.reserve(total);
@@ -235,8 +241,13 @@ void Trainer<T>::restore(const nlohmann::json& state) {
   if (!base_lr.is_number()) throw std::invalid_argument("Trainer::restore: 'base_lr' is not a number");
   TrainHistory history = history_from_json(field(state, "history"));
   const std::size_t step = count_field(state, "step"), epochs_done = count_field(state, "epochs_done");
-  if (step != history.steps() || epochs_done != history.epochs.size() || step < epochs_done * per_epoch ||
-      step > (epochs_done + 1) * per_epoch)
+  // A run that max_steps ended inside an epoch has measured that partial epoch: its last epoch ends
+  // at `step`, before the epoch's full length.
+  const bool partial_last = epochs_done > 0 && history.epochs.size() == epochs_done &&
+                            history.epochs.back().step == step && step > (epochs_done - 1) * per_epoch &&
+                            step < epochs_done * per_epoch;
+  if (step != history.steps() || epochs_done != history.epochs.size() ||
+      (step < epochs_done * per_epoch && !partial_last) || step > (epochs_done + 1) * per_epoch)
     throw std::invalid_argument("Trainer::restore: step " + std::to_string(step) + " and " +
                                 std::to_string(epochs_done) + " finished epochs do not agree with the history");
   const bool classifier_layout = version == static_cast<std::size_t>(kClassifierRunStateVersion);
