@@ -84,6 +84,9 @@ TEST_CASE("write_dot writes a file Graphviz can render", "[dot]") {
   text << in.rdbuf();
   CHECK(text.str() == to_dot(y));
   CHECK_THROWS_AS(write_dot(y, (dir / "no_such_dir_minidl" / "g.dot").string()), std::runtime_error);
+  CHECK_THROWS_WITH(write_dot(y, (dir / "no_such_dir_minidl" / "g.dot").string()),
+                    Catch::Contains("write_dot: ") && Catch::Contains("No such file or directory"));
+  CHECK_FALSE(std::filesystem::exists(path + ".tmp"));  // written aside, then renamed into place
 
   if (std::system("command -v dot > /dev/null 2>&1") != 0) {
     WARN("graphviz `dot` not installed: skipping the render check");

@@ -1,10 +1,11 @@
 #include "minidl/io/dot.hpp"
 
 #include <deque>
-#include <fstream>
 #include <sstream>
 #include <stdexcept>
 #include <unordered_map>
+
+#include "minidl/io/atomic_file.hpp"
 
 namespace minidl {
 namespace {
@@ -89,11 +90,11 @@ std::string to_dot(const Variable<T>& output) {
 
 template <typename T>
 void write_dot(const Variable<T>& output, const std::string& path) {
-  const std::string text = to_dot(output);
-  std::ofstream file(path);
-  if (!file) throw std::runtime_error("write_dot: cannot open '" + path + "' for writing");
-  file << text;
-  if (!file.flush()) throw std::runtime_error("write_dot: failed writing '" + path + "'");
+  try {
+    write_file_atomically(path, to_dot(output));
+  } catch (const FileError& e) {
+    throw FileError(std::string("write_dot: ") + e.what());
+  }
 }
 
 template std::string to_dot<float>(const Variable<float>&);

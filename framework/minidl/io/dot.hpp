@@ -18,7 +18,9 @@ namespace minidl {
 template <typename T>
 std::string to_dot(const Variable<T>& output);
 
-/// Writes to_dot(output) to `path`. Throws std::runtime_error if the file cannot be written.
+/// Writes to_dot(output) to `path` atomically (io/atomic_file.hpp: a crash leaves the old file or
+/// the whole new one). Throws FileError (a std::runtime_error) naming the step and the OS reason if
+/// the file cannot be written.
 template <typename T>
 void write_dot(const Variable<T>& output, const std::string& path);
 
