@@ -8,6 +8,8 @@
 #include <sstream>
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include <minidl/data/subset.hpp>
 #include <minidl/minidl.hpp>
 #include <minidl/optim/optimizers.hpp>
@@ -312,4 +314,28 @@ TEST_CASE("SubsetDataset and split_indices", "[trainer][data]") {
   Generator again(5);
   REQUIRE(split_indices(500, 0.2, again).second == val);  // same seed, same split
   REQUIRE_THROWS_AS(split_indices(10, 1.5, gen), std::invalid_argument);
+}
+
+TEST_CASE("Trainer: a checkpoint taken at an epoch's end carries the run's time so far", "[trainer][resume]") {
+  auto train = blobs(60, 1);
+  Generator gen(7);
+  models::MLP<float> model({2, 8, 3}, gen);
+  SGD<float> opt(model.parameters(), 0.05);
+  Trainer<float> trainer(model, opt, train, nullptr, quiet(3, 20));
+  struct AtEpochEnd : TrainReporter {
+    Trainer<float>* trainer = nullptr;
+    std::vector<double> saved, elapsed;
+    void on_epoch_end(const EpochStats& s, const TrainHistory&) override {
+      saved.push_back(trainer->state()["history"]["seconds"].get<double>());
+      elapsed.push_back(s.elapsed_seconds);
+    }
+  } probe;
+  probe.trainer = &trainer;
+  trainer.add_reporter(probe);
+  trainer.fit();
+  REQUIRE(probe.saved.size() == 3);
+  for (std::size_t e = 0; e < 3; ++e) {
+    REQUIRE(probe.saved[e] == probe.elapsed[e]);  // what a resumed run starts counting from
+    REQUIRE(probe.saved[e] > 0);
+  }
 }

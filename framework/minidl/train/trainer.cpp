@@ -196,7 +196,10 @@ const TrainHistory& Trainer<T>::fit() {
     }
     if (how != FitEnd::completed) break;
     end_epoch(epoch, first_step, seconds_since(epoch_start));
-    history_.epochs.back().elapsed_seconds = seconds_before + seconds_since(start);
+    // The run's time so far goes into the history now, so a checkpoint written at this epoch's end
+    // carries it and a run resumed from there keeps counting from it.
+    history_.seconds = seconds_before + seconds_since(start);
+    history_.epochs.back().elapsed_seconds = history_.seconds;
     notify([&](TrainReporter& r) { r.on_epoch_end(history_.epochs.back(), history_); });
   }
   history_.interrupted = how == FitEnd::interrupted;
