@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <cstring>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -56,82 +55,124 @@ ConvGeometry conv_geometry_of(const char* op, const TensorShape& xs, std::size_t
 
 namespace {
 
-// The ow range [lo, hi) whose input column iw = ow*stride + kw - pad lies inside [0, W).
-inline void valid_range(const ConvGeometry& g, std::ptrdiff_t kw, std::ptrdiff_t& lo, std::ptrdiff_t& hi) {
-  const std::ptrdiff_t s = static_cast<std::ptrdiff_t>(g.stride);
-  const std::ptrdiff_t off = kw - static_cast<std::ptrdiff_t>(g.pad);  // iw = ow*s + off
-  const std::ptrdiff_t ow_n = static_cast<std::ptrdiff_t>(g.OW);
-  const std::ptrdiff_t w = static_cast<std::ptrdiff_t>(g.W);
-  lo = off >= 0 ? 0 : (-off + s - 1) / s;                 // first ow with iw >= 0
-  hi = w - off <= 0 ? 0 : (w - off - 1) / s + 1;          // one past the last ow with iw < W
-  lo = std::min(lo, ow_n);
-  hi = std::max(lo, std::min(hi, ow_n));
+// The output positions o in [lo, hi) whose input index o*stride + k - pad lies inside [0, n), for
+// one window tap k along one axis (n = H or W, count = OH or OW). Positions outside read padding.
+struct Inside {
+  std::size_t lo = 0, hi = 0;
+};
+inline Inside inside_range(std::size_t k, std::size_t pad, std::size_t stride, std::size_t n, std::size_t count) {
+  const std::ptrdiff_t s = static_cast<std::ptrdiff_t>(stride);
+  const std::ptrdiff_t off = static_cast<std::ptrdiff_t>(k) - static_cast<std::ptrdiff_t>(pad);  // i = o*s + off
+  const std::ptrdiff_t last = static_cast<std::ptrdiff_t>(count);
+  const std::ptrdiff_t len = static_cast<std::ptrdiff_t>(n);
+  std::ptrdiff_t lo = off >= 0 ? 0 : (-off + s - 1) / s;   // first o with i >= 0
+  std::ptrdiff_t hi = len - off <= 0 ? 0 : (len - off - 1) / s + 1;  // one past the last o with i < n
+  lo = std::min(lo, last);
+  hi = std::max(lo, std::min(hi, last));
+  return {static_cast<std::size_t>(lo), static_cast<std::size_t>(hi)};
 }
 
-// Walks every (row of col, image row) pair and hands the kernel the matching pointers. `Body`
-// gets (col row segment of OW entries, input row or nullptr if the row is padding, lo, hi, offset).
-template <typename Body>
-void sweep(const ConvGeometry& g, Body&& body) {
+// The loops below are plain element loops on purpose: a segment is one output row (OW elements,
+// 24 floats for a 5x5 window on 28x28), so a memcpy/memset call per segment costs more than the copy.
+// GCC vectorises these loops; the build keeps it from turning them back into library calls
+// (-fno-tree-loop-distribute-patterns on this file, see the top-level CMakeLists.txt).
+
+template <typename T>
+inline void zero(T* __restrict d, std::size_t count) {
+  for (std::size_t i = 0; i < count; ++i) d[i] = T(0);
+}
+
+// d[i] = src[i * S] for i < count; S is the stride as a compile-time constant when it is 1, so the
+// stride-1 copy is a contiguous vector loop.
+template <std::size_t S, typename T>
+inline void gather(T* __restrict d, const T* __restrict src, std::size_t count, std::size_t stride) {
+  const std::size_t s = S != 0 ? S : stride;
+  for (std::size_t i = 0; i < count; ++i) d[i] = src[i * s];
+}
+
+template <std::size_t S, typename T>
+inline void scatter_add(T* __restrict dst, const T* __restrict d, std::size_t count, std::size_t stride) {
+  const std::size_t s = S != 0 ? S : stride;
+  for (std::size_t i = 0; i < count; ++i) dst[i * s] += d[i];
+}
+
+// One image's contribution to one row r = (c,kh,kw) of col: OH*OW entries, rows oh outside
+// [rows.lo, rows.hi) and columns ow outside [cols.lo, cols.hi) read padding. `xc` is channel c of
+// the image, `d` the start of the (OH, OW) block of col.
+template <std::size_t S, typename T>
+void im2col_block(const T* __restrict xc, const ConvGeometry& g, std::size_t kh, std::size_t kw, T* __restrict d) {
+  const std::size_t OW = g.OW, s = g.stride;
+  const Inside rows = inside_range(kh, g.pad, s, g.H, g.OH);
+  const Inside cols = inside_range(kw, g.pad, s, g.W, g.OW);
+  if (cols.lo == cols.hi) {  // this tap reads padding in every output column (narrow input, wide pad)
+    zero(d, g.OH * OW);
+    return;
+  }
+  zero(d, rows.lo * OW);  // whole output rows above the image: one contiguous run
+  const std::size_t n = cols.hi - cols.lo;
+  for (std::size_t oh = rows.lo; oh < rows.hi; ++oh) {
+    T* dr = d + oh * OW;
+    // Input row ih = oh*s + kh - pad; its first read column is cols.lo*s + kw - pad (both >= 0 here).
+    const T* src = xc + (oh * s + kh - g.pad) * g.W + (cols.lo * s + kw - g.pad);
+    zero(dr, cols.lo);
+    gather<S>(dr + cols.lo, src, n, s);
+    zero(dr + cols.hi, OW - cols.hi);
+  }
+  zero(d + rows.hi * OW, (g.OH - rows.hi) * OW);  // whole output rows below the image
+}
+
+template <std::size_t S, typename T>
+void col2im_block(const T* __restrict d, const ConvGeometry& g, std::size_t kh, std::size_t kw, T* __restrict xc) {
+  const std::size_t OW = g.OW, s = g.stride;
+  const Inside rows = inside_range(kh, g.pad, s, g.H, g.OH);
+  const Inside cols = inside_range(kw, g.pad, s, g.W, g.OW);
+  const std::size_t n = cols.hi - cols.lo;
+  if (n == 0) return;  // every column of this tap is padding: nothing flows back
+  for (std::size_t oh = rows.lo; oh < rows.hi; ++oh) {
+    T* dst = xc + (oh * s + kh - g.pad) * g.W + (cols.lo * s + kw - g.pad);
+    scatter_add<S>(dst, d + oh * OW + cols.lo, n, s);
+  }
+}
+
+// Visits the (row r = (c,kh,kw), image n) blocks in the order r, then n: col2im's additions into
+// any one x element therefore come in (kh, kw) order, whatever the kernel inside does.
+template <typename Block>
+void for_each_block(const ConvGeometry& g, Block&& block) {
   const std::size_t P = g.OH * g.OW, NP = g.N * P, HW = g.H * g.W;
-  const std::ptrdiff_t H = static_cast<std::ptrdiff_t>(g.H);
-  for (std::size_t c = 0; c < g.C; ++c) {
-    for (std::size_t kh = 0; kh < g.FH; ++kh) {
+  for (std::size_t c = 0; c < g.C; ++c)
+    for (std::size_t kh = 0; kh < g.FH; ++kh)
       for (std::size_t kw = 0; kw < g.FW; ++kw) {
         const std::size_t r = (c * g.FH + kh) * g.FW + kw;
-        std::ptrdiff_t lo, hi;
-        valid_range(g, static_cast<std::ptrdiff_t>(kw), lo, hi);
-        const std::ptrdiff_t off = static_cast<std::ptrdiff_t>(kw) - static_cast<std::ptrdiff_t>(g.pad);
-        for (std::size_t n = 0; n < g.N; ++n) {
-          const std::size_t plane = (n * g.C + c) * HW;
-          for (std::size_t oh = 0; oh < g.OH; ++oh) {
-            const std::ptrdiff_t ih = static_cast<std::ptrdiff_t>(oh * g.stride + kh) - static_cast<std::ptrdiff_t>(g.pad);
-            const std::size_t seg = r * NP + n * P + oh * g.OW;
-            const bool inside = ih >= 0 && ih < H;
-            body(seg, inside ? static_cast<std::ptrdiff_t>(plane) + ih * static_cast<std::ptrdiff_t>(g.W) : -1, lo, hi,
-                 off);
-          }
-        }
+        for (std::size_t n = 0; n < g.N; ++n) block((n * g.C + c) * HW, r * NP + n * P, kh, kw);
       }
-    }
-  }
 }
 
 }  // namespace
 
 template <typename T>
 void im2col(const T* x, const ConvGeometry& g, T* col) {
-  const std::size_t s = g.stride, OW = g.OW;
-  sweep(g, [&](std::size_t seg, std::ptrdiff_t row, std::ptrdiff_t lo, std::ptrdiff_t hi, std::ptrdiff_t off) {
-    T* d = col + seg;
-    if (row < 0) {
-      std::fill(d, d + OW, T(0));
-      return;
-    }
-    const T* xr = x + row;  // output column ow reads xr[ow*s + off], inside the row for lo <= ow < hi
-    std::fill(d, d + lo, T(0));
-    if (s == 1) {
-      if (hi > lo) std::memcpy(d + lo, xr + lo + off, static_cast<std::size_t>(hi - lo) * sizeof(T));
-    } else {
-      const std::ptrdiff_t st = static_cast<std::ptrdiff_t>(s);
-      for (std::ptrdiff_t ow = lo; ow < hi; ++ow) d[ow] = xr[ow * st + off];
-    }
-    std::fill(d + hi, d + OW, T(0));
-  });
+  if (g.stride == 1) {
+    for_each_block(g, [&](std::size_t xo, std::size_t co, std::size_t kh, std::size_t kw) {
+      im2col_block<1>(x + xo, g, kh, kw, col + co);
+    });
+  } else {
+    for_each_block(g, [&](std::size_t xo, std::size_t co, std::size_t kh, std::size_t kw) {
+      im2col_block<0>(x + xo, g, kh, kw, col + co);
+    });
+  }
 }
 
 template <typename T>
 void col2im(const T* col, const ConvGeometry& g, T* x) {
-  const std::ptrdiff_t s = static_cast<std::ptrdiff_t>(g.stride);
-  sweep(g, [&](std::size_t seg, std::ptrdiff_t row, std::ptrdiff_t lo, std::ptrdiff_t hi, std::ptrdiff_t off) {
-    if (row < 0) return;  // this window row lies in the padding: nothing flows back
-    const T* d = col + seg;
-    T* xr = x + row;
-    if (s == 1) {
-      for (std::ptrdiff_t ow = lo; ow < hi; ++ow) xr[ow + off] += d[ow];
-    } else {
-      for (std::ptrdiff_t ow = lo; ow < hi; ++ow) xr[ow * s + off] += d[ow];
-    }
-  });
+  if (g.stride == 1) {
+    for_each_block(g, [&](std::size_t xo, std::size_t co, std::size_t kh, std::size_t kw) {
+      col2im_block<1>(col + co, g, kh, kw, x + xo);
+    });
+  } else {
+    for_each_block(g, [&](std::size_t xo, std::size_t co, std::size_t kh, std::size_t kw) {
+      col2im_block<0>(col + co, g, kh, kw, x + xo);
+    });
+  }
 }
 
 // ---- workspace ------------------------------------------------------------------------------------
