@@ -1,8 +1,9 @@
 // im2col / col2im micro-benchmark: the library's kernels (detail/im2col.cpp) against the previous
 // implementation, kept here only as the baseline (one memcpy plus two std::fill calls per output
 // row segment). Runs of the two alternate back to back, so machine noise hits both alike; prints the
-// time per call of each and the ratio new/old (median and range over the rounds). Both results are
-// checked bit for bit against each other before any timing.
+// time per call of each and the ratio new/old (median and range over the rounds). Times are the
+// thread's CPU time, not wall time: on a shared machine a wall-clock block that is preempted counts
+// another process's work. Both results are checked bit for bit against each other before any timing.
 //   build/minidl_bench_im2col [--rounds 15] [--min-ms 20]
 #include <algorithm>
 #include <cstdint>
@@ -10,6 +11,7 @@
 #include <iomanip>
 #include <iostream>
 #include <string>
+#include <time.h>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -125,14 +127,21 @@ bool same_bits(const std::vector<float>& a, const std::vector<float>& b) {
   return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(float)) == 0;
 }
 
+// CPU seconds used by the calling thread so far.
+double cpu_s() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) + 1e-9 * static_cast<double>(t.tv_nsec);
+}
+
 // Calls per timed block so that a block lasts about min_ms.
 template <typename F>
 std::size_t calibrate(F&& call, double min_ms) {
   std::size_t k = 1;
   for (;;) {
-    const double t0 = bench::now_s();
+    const double t0 = cpu_s();
     for (std::size_t i = 0; i < k; ++i) call();
-    const double ms = (bench::now_s() - t0) * 1e3;
+    const double ms = (cpu_s() - t0) * 1e3;
     if (ms >= min_ms || k >= (std::size_t{1} << 24)) return k;
     k *= ms < min_ms / 8 ? 8 : 2;
   }
@@ -147,9 +156,9 @@ template <typename Old, typename New>
 Result compare(Old&& old_call, New&& new_call, std::size_t rounds, double min_ms) {
   const std::size_t k = calibrate(old_call, min_ms);
   auto block = [&](auto& call) {
-    const double t0 = bench::now_s();
+    const double t0 = cpu_s();
     for (std::size_t i = 0; i < k; ++i) call();
-    return (bench::now_s() - t0) * 1e6 / static_cast<double>(k);
+    return (cpu_s() - t0) * 1e6 / static_cast<double>(k);
   };
   block(old_call);
   block(new_call);

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cstring>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -82,10 +83,28 @@ inline void zero(T* __restrict d, std::size_t count) {
   for (std::size_t i = 0; i < count; ++i) d[i] = T(0);
 }
 
-// d[i] = src[i * S] for i < count; S is the stride as a compile-time constant when it is 1, so the
-// stride-1 copy is a contiguous vector loop.
+// d[i] = src[i] for i < count, in 32-byte chunks (a memcpy of constant size compiles to one vector
+// load and store), the last chunk overlapping the one before instead of a scalar tail: a row of 24 or
+// 27 floats is three or four vector moves and no loop remainder.
+template <typename T>
+inline void copy_span(T* __restrict d, const T* __restrict src, std::size_t count) {
+  constexpr std::size_t kChunk = 32 / sizeof(T);
+  if (count < kChunk) {
+    for (std::size_t i = 0; i < count; ++i) d[i] = src[i];
+    return;
+  }
+  std::size_t i = 0;
+  for (; i + kChunk <= count; i += kChunk) std::memcpy(d + i, src + i, sizeof(T) * kChunk);
+  if (i < count) std::memcpy(d + count - kChunk, src + count - kChunk, sizeof(T) * kChunk);
+}
+
+// d[i] = src[i * S] for i < count; S is the stride as a compile-time constant when it is 1.
 template <std::size_t S, typename T>
 inline void gather(T* __restrict d, const T* __restrict src, std::size_t count, std::size_t stride) {
+  if (S == 1) {
+    copy_span(d, src, count);
+    return;
+  }
   const std::size_t s = S != 0 ? S : stride;
   for (std::size_t i = 0; i < count; ++i) d[i] = src[i * s];
 }
@@ -96,42 +115,56 @@ inline void scatter_add(T* __restrict dst, const T* __restrict d, std::size_t co
   for (std::size_t i = 0; i < count; ++i) dst[i * s] += d[i];
 }
 
+// `rows` consecutive output rows of `width` entries: in each, the first `left` and the last `right`
+// entries are padding (zero) and the ones between are read from src[i * stride]; the next row starts
+// `src_step` further in the input. Kept out of line and with few live values so the compiler holds
+// everything in registers (inlined into the sweep, the loop bounds were spilled to the stack).
+template <std::size_t S, typename T>
+__attribute__((noinline)) void fill_rows(T* __restrict d, const T* __restrict src, std::size_t rows, std::size_t width,
+                                         std::size_t src_step, std::size_t left, std::size_t right, std::size_t stride) {
+  const std::size_t n = width - left - right;
+  for (std::size_t r = 0; r < rows; ++r, d += width, src += src_step) {
+    zero(d, left);
+    gather<S>(d + left, src, n, stride);
+    zero(d + left + n, right);
+  }
+}
+
 // One image's contribution to one row r = (c,kh,kw) of col: OH*OW entries, rows oh outside
 // [rows.lo, rows.hi) and columns ow outside [cols.lo, cols.hi) read padding. `xc` is channel c of
 // the image, `d` the start of the (OH, OW) block of col.
 template <std::size_t S, typename T>
-void im2col_block(const T* __restrict xc, const ConvGeometry& g, std::size_t kh, std::size_t kw, T* __restrict d) {
+void im2col_block(const T* xc, const ConvGeometry& g, std::size_t kh, std::size_t kw, T* d) {
   const std::size_t OW = g.OW, s = g.stride;
   const Inside rows = inside_range(kh, g.pad, s, g.H, g.OH);
   const Inside cols = inside_range(kw, g.pad, s, g.W, g.OW);
-  if (cols.lo == cols.hi) {  // this tap reads padding in every output column (narrow input, wide pad)
+  if (cols.lo == cols.hi || rows.lo == rows.hi) {  // this tap reads only padding (narrow input, wide pad)
     zero(d, g.OH * OW);
     return;
   }
   zero(d, rows.lo * OW);  // whole output rows above the image: one contiguous run
-  const std::size_t n = cols.hi - cols.lo;
-  for (std::size_t oh = rows.lo; oh < rows.hi; ++oh) {
-    T* dr = d + oh * OW;
-    // Input row ih = oh*s + kh - pad; its first read column is cols.lo*s + kw - pad (both >= 0 here).
-    const T* src = xc + (oh * s + kh - g.pad) * g.W + (cols.lo * s + kw - g.pad);
-    zero(dr, cols.lo);
-    gather<S>(dr + cols.lo, src, n, s);
-    zero(dr + cols.hi, OW - cols.hi);
-  }
+  // First read: input row rows.lo*s + kh - pad, column cols.lo*s + kw - pad (both >= 0 here).
+  const T* src = xc + (rows.lo * s + kh - g.pad) * g.W + (cols.lo * s + kw - g.pad);
+  fill_rows<S>(d + rows.lo * OW, src, rows.hi - rows.lo, OW, s * g.W, cols.lo, OW - cols.hi, s);
   zero(d + rows.hi * OW, (g.OH - rows.hi) * OW);  // whole output rows below the image
 }
 
+// The adjoint of fill_rows without the padding: dst[i * stride] += d[i] for the `count` entries of
+// each of `rows` rows (d advances by width, dst by dst_step). Out of line for the same reason.
 template <std::size_t S, typename T>
-void col2im_block(const T* __restrict d, const ConvGeometry& g, std::size_t kh, std::size_t kw, T* __restrict xc) {
+__attribute__((noinline)) void add_rows(T* __restrict dst, const T* __restrict d, std::size_t rows, std::size_t width,
+                                        std::size_t dst_step, std::size_t count, std::size_t stride) {
+  for (std::size_t r = 0; r < rows; ++r, d += width, dst += dst_step) scatter_add<S>(dst, d, count, stride);
+}
+
+template <std::size_t S, typename T>
+void col2im_block(const T* d, const ConvGeometry& g, std::size_t kh, std::size_t kw, T* xc) {
   const std::size_t OW = g.OW, s = g.stride;
   const Inside rows = inside_range(kh, g.pad, s, g.H, g.OH);
   const Inside cols = inside_range(kw, g.pad, s, g.W, g.OW);
-  const std::size_t n = cols.hi - cols.lo;
-  if (n == 0) return;  // every column of this tap is padding: nothing flows back
-  for (std::size_t oh = rows.lo; oh < rows.hi; ++oh) {
-    T* dst = xc + (oh * s + kh - g.pad) * g.W + (cols.lo * s + kw - g.pad);
-    scatter_add<S>(dst, d + oh * OW + cols.lo, n, s);
-  }
+  if (cols.lo == cols.hi || rows.lo == rows.hi) return;  // this tap reads only padding: nothing flows back
+  T* dst = xc + (rows.lo * s + kh - g.pad) * g.W + (cols.lo * s + kw - g.pad);
+  add_rows<S>(dst, d + rows.lo * OW + cols.lo, rows.hi - rows.lo, OW, s * g.W, cols.hi - cols.lo, s);
 }
 
 // Visits the (row r = (c,kh,kw), image n) blocks in the order r, then n: col2im's additions into
