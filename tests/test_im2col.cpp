@@ -98,6 +98,8 @@ const Extent kExtents[] = {
     {1, 4, 4, 6, 6},  // window larger than the image both ways
     {1, 2, 2, 2, 2},  // window exactly the image
     {3, 7, 5, 7, 5},  // window exactly the image, several images
+    {2, 4, 27, 2, 4},  // rows of 24-30 entries: the row copies unrolled for 3 and 4 vector chunks
+    {1, 3, 41, 3, 3},  // rows of 39-43 entries: the row copies with a chunk loop
 };
 
 template <typename T>
@@ -145,7 +147,7 @@ TEST_CASE("im2col and col2im agree bit for bit with their index formulas", "[con
           ++checked;
         }
   // The grid covers both legal and refused geometries (guards against a grid that tests nothing).
-  REQUIRE(checked >= 100);
+  REQUIRE(checked >= 150);
   REQUIRE(rejected > 0);
 }
 
@@ -157,6 +159,8 @@ TEST_CASE("im2col: W3's and DeepConvNet's geometries, one image at a time", "[co
   for (const Case& c : {Case{1, 28, 28, 5, 1, 0}, Case{16, 28, 28, 3, 1, 1}, Case{32, 14, 14, 3, 1, 1},
                         Case{16, 28, 28, 3, 2, 1}}) {
     INFO("x (1," << c.C << "," << c.H << "," << c.W << ") window " << c.F << " stride " << c.stride << " pad " << c.pad);
-    check_geometry<float>(minidl::conv_geometry("test", {1, c.C, c.H, c.W}, c.F, c.F, c.stride, c.pad));
+    const ConvGeometry g = minidl::conv_geometry("test", {1, c.C, c.H, c.W}, c.F, c.F, c.stride, c.pad);
+    check_geometry<float>(g);
+    check_geometry<double>(g);
   }
 }

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstring>
 #include <memory>
+#include <new>
 #include <stdexcept>
 #include <string>
 
@@ -66,8 +67,9 @@ inline Inside inside_range(std::size_t k, std::size_t pad, std::size_t stride, s
   const std::ptrdiff_t off = static_cast<std::ptrdiff_t>(k) - static_cast<std::ptrdiff_t>(pad);  // i = o*s + off
   const std::ptrdiff_t last = static_cast<std::ptrdiff_t>(count);
   const std::ptrdiff_t len = static_cast<std::ptrdiff_t>(n);
-  std::ptrdiff_t lo = off >= 0 ? 0 : (-off + s - 1) / s;   // first o with i >= 0
-  std::ptrdiff_t hi = len - off <= 0 ? 0 : (len - off - 1) / s + 1;  // one past the last o with i < n
+  // Integer divisions cost tens of cycles, several per (tap, image): stride 1 needs none.
+  std::ptrdiff_t lo = off >= 0 ? 0 : s == 1 ? -off : (-off + s - 1) / s;               // first o with i >= 0
+  std::ptrdiff_t hi = len - off <= 0 ? 0 : s == 1 ? len - off : (len - off - 1) / s + 1;  // one past the last o with i < n
   lo = std::min(lo, last);
   hi = std::max(lo, std::min(hi, last));
   return {static_cast<std::size_t>(lo), static_cast<std::size_t>(hi)};
@@ -83,51 +85,78 @@ inline void zero(T* __restrict d, std::size_t count) {
   for (std::size_t i = 0; i < count; ++i) d[i] = T(0);
 }
 
-// d[i] = src[i] for i < count, in 32-byte chunks (a memcpy of constant size compiles to one vector
-// load and store), the last chunk overlapping the one before instead of a scalar tail: a row of 24 or
-// 27 floats is three or four vector moves and no loop remainder.
+// Stride-1 rows are copied in 32-byte chunks (a memcpy of constant size compiles to one vector load
+// and store), the last chunk overlapping the one before instead of a scalar tail. kChunk elements.
 template <typename T>
+constexpr std::size_t kChunk = 32 / sizeof(T);
+
+// d[i] = src[i] for i < count. K > 0: count needs exactly K chunks (K-1 full ones, then the last
+// ending at count), unrolled at compile time: with the row length known only at run time, a loop over
+// three chunks per row of 24 floats cost about as much again as the copies. K = 0: any count.
+template <std::size_t K, typename T>
 inline void copy_span(T* __restrict d, const T* __restrict src, std::size_t count) {
-  constexpr std::size_t kChunk = 32 / sizeof(T);
-  if (count < kChunk) {
-    for (std::size_t i = 0; i < count; ++i) d[i] = src[i];
-    return;
+  constexpr std::size_t C = kChunk<T>;
+  if constexpr (K > 0) {
+    for (std::size_t k = 0; k + 1 < K; ++k) std::memcpy(d + k * C, src + k * C, sizeof(T) * C);
+    std::memcpy(d + count - C, src + count - C, sizeof(T) * C);
+  } else {
+    if (count < C) {
+      for (std::size_t i = 0; i < count; ++i) d[i] = src[i];
+      return;
+    }
+    std::size_t i = 0;
+    for (; i + C <= count; i += C) std::memcpy(d + i, src + i, sizeof(T) * C);
+    if (i < count) std::memcpy(d + count - C, src + count - C, sizeof(T) * C);
   }
-  std::size_t i = 0;
-  for (; i + kChunk <= count; i += kChunk) std::memcpy(d + i, src + i, sizeof(T) * kChunk);
-  if (i < count) std::memcpy(d + count - kChunk, src + count - kChunk, sizeof(T) * kChunk);
 }
 
-// d[i] = src[i * S] for i < count; S is the stride as a compile-time constant when it is 1.
-template <std::size_t S, typename T>
-inline void gather(T* __restrict d, const T* __restrict src, std::size_t count, std::size_t stride) {
-  if (S == 1) {
-    copy_span(d, src, count);
-    return;
+// `rows` consecutive output rows of `width` entries (stride 1): in each, the first `left` and the
+// last `right` entries are padding (zero) and the ones between are copied from src; the next row
+// starts `src_step` further in the input. Out of line and with few live values so the compiler
+// keeps everything in registers (inlined into the sweep, the loop bounds were spilled to the
+// stack). Padded = false skips the two zero loops, which cost as much as a short row's copy.
+template <std::size_t K, bool Padded, typename T>
+__attribute__((noinline)) void copy_rows(T* __restrict d, const T* __restrict src, std::size_t rows, std::size_t width,
+                                         std::size_t src_step, std::size_t left, std::size_t right) {
+  const std::size_t n = width - left - right;
+  for (std::size_t r = 0; r < rows; ++r, d += width, src += src_step) {
+    if constexpr (Padded) zero(d, left);
+    copy_span<K>(d + left, src, n);
+    if constexpr (Padded) zero(d + left + n, right);
   }
-  const std::size_t s = S != 0 ? S : stride;
-  for (std::size_t i = 0; i < count; ++i) d[i] = src[i * s];
+}
+
+// copy_rows with the chunk count of the row's copied part fixed at compile time where it is small.
+template <bool Padded, typename T>
+void copy_rows_any(T* d, const T* src, std::size_t rows, std::size_t width, std::size_t src_step, std::size_t left,
+                   std::size_t right) {
+  const std::size_t n = width - left - right, chunks = n < kChunk<T> ? 0 : (n + kChunk<T> - 1) / kChunk<T>;
+  switch (chunks) {
+    case 1: return copy_rows<1, Padded>(d, src, rows, width, src_step, left, right);
+    case 2: return copy_rows<2, Padded>(d, src, rows, width, src_step, left, right);
+    case 3: return copy_rows<3, Padded>(d, src, rows, width, src_step, left, right);
+    case 4: return copy_rows<4, Padded>(d, src, rows, width, src_step, left, right);
+    default: return copy_rows<0, Padded>(d, src, rows, width, src_step, left, right);
+  }
+}
+
+// The same for stride > 1: d[i] = src[i * stride], a gather the compiler may vectorise or not.
+template <typename T>
+__attribute__((noinline)) void gather_rows(T* __restrict d, const T* __restrict src, std::size_t rows,
+                                           std::size_t width, std::size_t src_step, std::size_t left,
+                                           std::size_t right, std::size_t stride) {
+  const std::size_t n = width - left - right;
+  for (std::size_t r = 0; r < rows; ++r, d += width, src += src_step) {
+    zero(d, left);
+    for (std::size_t i = 0; i < n; ++i) d[left + i] = src[i * stride];
+    zero(d + left + n, right);
+  }
 }
 
 template <std::size_t S, typename T>
 inline void scatter_add(T* __restrict dst, const T* __restrict d, std::size_t count, std::size_t stride) {
   const std::size_t s = S != 0 ? S : stride;
   for (std::size_t i = 0; i < count; ++i) dst[i * s] += d[i];
-}
-
-// `rows` consecutive output rows of `width` entries: in each, the first `left` and the last `right`
-// entries are padding (zero) and the ones between are read from src[i * stride]; the next row starts
-// `src_step` further in the input. Kept out of line and with few live values so the compiler holds
-// everything in registers (inlined into the sweep, the loop bounds were spilled to the stack).
-template <std::size_t S, typename T>
-__attribute__((noinline)) void fill_rows(T* __restrict d, const T* __restrict src, std::size_t rows, std::size_t width,
-                                         std::size_t src_step, std::size_t left, std::size_t right, std::size_t stride) {
-  const std::size_t n = width - left - right;
-  for (std::size_t r = 0; r < rows; ++r, d += width, src += src_step) {
-    zero(d, left);
-    gather<S>(d + left, src, n, stride);
-    zero(d + left + n, right);
-  }
 }
 
 // One image's contribution to one row r = (c,kh,kw) of col: OH*OW entries, rows oh outside
@@ -145,11 +174,18 @@ void im2col_block(const T* xc, const ConvGeometry& g, std::size_t kh, std::size_
   zero(d, rows.lo * OW);  // whole output rows above the image: one contiguous run
   // First read: input row rows.lo*s + kh - pad, column cols.lo*s + kw - pad (both >= 0 here).
   const T* src = xc + (rows.lo * s + kh - g.pad) * g.W + (cols.lo * s + kw - g.pad);
-  fill_rows<S>(d + rows.lo * OW, src, rows.hi - rows.lo, OW, s * g.W, cols.lo, OW - cols.hi, s);
+  const std::size_t n_rows = rows.hi - rows.lo, left = cols.lo, right = OW - cols.hi;
+  if constexpr (S != 1) {
+    gather_rows(d + rows.lo * OW, src, n_rows, OW, s * g.W, left, right, s);
+  } else if (left == 0 && right == 0) {
+    copy_rows_any<false>(d + rows.lo * OW, src, n_rows, OW, g.W, left, right);
+  } else {
+    copy_rows_any<true>(d + rows.lo * OW, src, n_rows, OW, g.W, left, right);
+  }
   zero(d + rows.hi * OW, (g.OH - rows.hi) * OW);  // whole output rows below the image
 }
 
-// The adjoint of fill_rows without the padding: dst[i * stride] += d[i] for the `count` entries of
+// The adjoint of copy_rows / gather_rows without the padding: dst[i * stride] += d[i] for the `count` entries of
 // each of `rows` rows (d advances by width, dst by dst_step). Out of line for the same reason.
 template <std::size_t S, typename T>
 __attribute__((noinline)) void add_rows(T* __restrict dst, const T* __restrict d, std::size_t rows, std::size_t width,
@@ -214,9 +250,18 @@ namespace {
 
 std::atomic<std::size_t> g_allocations{0};
 
+// The buffer starts on a cache line: im2col's 32-byte row stores then never straddle two lines at
+// the start of a row block (a 16-byte aligned buffer made W3's im2col ~1.4x slower in a standalone test).
+constexpr std::size_t kWorkspaceAlignment = 64;
+
+template <typename T>
+struct AlignedDelete {
+  void operator()(T* p) const { ::operator delete[](p, std::align_val_t(kWorkspaceAlignment)); }
+};
+
 template <typename T>
 struct Buffer {
-  std::unique_ptr<T[]> data;
+  std::unique_ptr<T[], AlignedDelete<T>> data;
   std::size_t capacity = 0;
 };
 
@@ -233,7 +278,7 @@ T* conv_workspace(std::size_t count) {
   Buffer<T>& b = workspace<T>();
   if (count > b.capacity || !b.data) {
     b.data.reset();  // free first so peak memory is not old + new
-    b.data.reset(new T[std::max<std::size_t>(count, 1)]);
+    b.data.reset(new (std::align_val_t(kWorkspaceAlignment)) T[std::max<std::size_t>(count, 1)]);
     b.capacity = std::max<std::size_t>(count, 1);
     g_allocations.fetch_add(1, std::memory_order_relaxed);
   }
