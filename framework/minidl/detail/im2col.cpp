@@ -153,11 +153,6 @@ __attribute__((noinline)) void gather_rows(T* __restrict d, const T* __restrict 
   }
 }
 
-template <std::size_t S, typename T>
-inline void scatter_add(T* __restrict dst, const T* __restrict d, std::size_t count, std::size_t stride) {
-  const std::size_t s = S != 0 ? S : stride;
-  for (std::size_t i = 0; i < count; ++i) dst[i * s] += d[i];
-}
 
 // One image's contribution to one row r = (c,kh,kw) of col: OH*OW entries, rows oh outside
 // [rows.lo, rows.hi) and columns ow outside [cols.lo, cols.hi) read padding. `xc` is channel c of
@@ -185,12 +180,45 @@ void im2col_block(const T* xc, const ConvGeometry& g, std::size_t kh, std::size_
   zero(d + rows.hi * OW, (g.OH - rows.hi) * OW);  // whole output rows below the image
 }
 
-// The adjoint of copy_rows / gather_rows without the padding: dst[i * stride] += d[i] for the `count` entries of
-// each of `rows` rows (d advances by width, dst by dst_step). Out of line for the same reason.
-template <std::size_t S, typename T>
+// The adjoints of copy_rows and gather_rows, without the padding: dst[i * stride] += d[i] for the
+// `count` entries of each of `rows` rows (d advances by width, dst by dst_step), out of line for the
+// same reason. For stride 1, K > 0 is count / kChunk full chunks fixed at compile time (each an
+// 8-float add the compiler turns into one vector add) followed by a scalar tail: an overlapping last
+// chunk, as in copy_span, would add some entries twice. Every x element still receives exactly one
+// addition per row, so the order of additions into it is unchanged.
+template <std::size_t K, typename T>
 __attribute__((noinline)) void add_rows(T* __restrict dst, const T* __restrict d, std::size_t rows, std::size_t width,
-                                        std::size_t dst_step, std::size_t count, std::size_t stride) {
-  for (std::size_t r = 0; r < rows; ++r, d += width, dst += dst_step) scatter_add<S>(dst, d, count, stride);
+                                        std::size_t dst_step, std::size_t count) {
+  constexpr std::size_t C = kChunk<T>;
+  for (std::size_t r = 0; r < rows; ++r, d += width, dst += dst_step) {
+    std::size_t i = 0;
+    if constexpr (K > 0) {
+      for (; i < K * C; ++i) dst[i] += d[i];
+    } else {
+      for (; i + C <= count; i += C)
+        for (std::size_t j = 0; j < C; ++j) dst[i + j] += d[i + j];
+    }
+    for (; i < count; ++i) dst[i] += d[i];
+  }
+}
+
+template <typename T>
+void add_rows_any(T* dst, const T* d, std::size_t rows, std::size_t width, std::size_t dst_step, std::size_t count) {
+  switch (count / kChunk<T>) {
+    case 1: return add_rows<1>(dst, d, rows, width, dst_step, count);
+    case 2: return add_rows<2>(dst, d, rows, width, dst_step, count);
+    case 3: return add_rows<3>(dst, d, rows, width, dst_step, count);
+    case 4: return add_rows<4>(dst, d, rows, width, dst_step, count);
+    default: return add_rows<0>(dst, d, rows, width, dst_step, count);
+  }
+}
+
+template <typename T>
+__attribute__((noinline)) void scatter_add_rows(T* __restrict dst, const T* __restrict d, std::size_t rows,
+                                                std::size_t width, std::size_t dst_step, std::size_t count,
+                                                std::size_t stride) {
+  for (std::size_t r = 0; r < rows; ++r, d += width, dst += dst_step)
+    for (std::size_t i = 0; i < count; ++i) dst[i * stride] += d[i];
 }
 
 template <std::size_t S, typename T>
@@ -200,7 +228,12 @@ void col2im_block(const T* d, const ConvGeometry& g, std::size_t kh, std::size_t
   const Inside cols = inside_range(kw, g.pad, s, g.W, g.OW);
   if (cols.lo == cols.hi || rows.lo == rows.hi) return;  // this tap reads only padding: nothing flows back
   T* dst = xc + (rows.lo * s + kh - g.pad) * g.W + (cols.lo * s + kw - g.pad);
-  add_rows<S>(dst, d + rows.lo * OW + cols.lo, rows.hi - rows.lo, OW, s * g.W, cols.hi - cols.lo, s);
+  const T* src = d + rows.lo * OW + cols.lo;
+  if constexpr (S != 1) {
+    scatter_add_rows(dst, src, rows.hi - rows.lo, OW, s * g.W, cols.hi - cols.lo, s);
+  } else {
+    add_rows_any(dst, src, rows.hi - rows.lo, OW, g.W, cols.hi - cols.lo);
+  }
 }
 
 // Visits the (row r = (c,kh,kw), image n) blocks in the order r, then n: col2im's additions into
