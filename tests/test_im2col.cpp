@@ -164,3 +164,14 @@ TEST_CASE("im2col: W3's and DeepConvNet's geometries, one image at a time", "[co
     check_geometry<double>(g);
   }
 }
+
+TEST_CASE("conv_workspace starts on a cache line", "[conv][im2col]") {
+  // im2col's row stores assume it (an unaligned buffer is correct, only slower): check both types,
+  // also after the buffer has grown.
+  for (std::size_t count : {1, 1000, 100000}) {
+    REQUIRE(reinterpret_cast<std::uintptr_t>(minidl::conv_workspace<float>(count)) % 64 == 0);
+    REQUIRE(reinterpret_cast<std::uintptr_t>(minidl::conv_workspace<double>(count)) % 64 == 0);
+    REQUIRE(minidl::conv_workspace_capacity<float>() >= count);
+  }
+  minidl::release_conv_workspace();
+}

@@ -75,10 +75,11 @@ inline Inside inside_range(std::size_t k, std::size_t pad, std::size_t stride, s
   return {static_cast<std::size_t>(lo), static_cast<std::size_t>(hi)};
 }
 
-// The loops below are plain element loops on purpose: a segment is one output row (OW elements,
-// 24 floats for a 5x5 window on 28x28), so a memcpy/memset call per segment costs more than the copy.
-// GCC vectorises these loops; the build keeps it from turning them back into library calls
-// (-fno-tree-loop-distribute-patterns on this file, see the top-level CMakeLists.txt).
+// The kernels below work one output row at a time (OW elements, 24 floats for a 5x5 window on
+// 28x28) with inline loops and constant-size copies, never a library call: a memcpy/memset call per
+// row cost more than the copy itself. GCC vectorises these loops; the build keeps it from turning
+// them back into library calls (-fno-tree-loop-distribute-patterns on this file, see the top-level
+// CMakeLists.txt).
 
 template <typename T>
 inline void zero(T* __restrict d, std::size_t count) {
@@ -91,8 +92,8 @@ template <typename T>
 constexpr std::size_t kChunk = 32 / sizeof(T);
 
 // d[i] = src[i] for i < count. K > 0: count needs exactly K chunks (K-1 full ones, then the last
-// ending at count), unrolled at compile time: with the row length known only at run time, a loop over
-// three chunks per row of 24 floats cost about as much again as the copies. K = 0: any count.
+// ending at count), unrolled at compile time: with the row length known only at run time, the loop
+// over three chunks per row of 24 floats made W3's im2col ~1.3x slower. K = 0: any count.
 template <std::size_t K, typename T>
 inline void copy_span(T* __restrict d, const T* __restrict src, std::size_t count) {
   constexpr std::size_t C = kChunk<T>;
@@ -153,7 +154,6 @@ __attribute__((noinline)) void gather_rows(T* __restrict d, const T* __restrict 
   }
 }
 
-
 // One image's contribution to one row r = (c,kh,kw) of col: OH*OW entries, rows oh outside
 // [rows.lo, rows.hi) and columns ow outside [cols.lo, cols.hi) read padding. `xc` is channel c of
 // the image, `d` the start of the (OH, OW) block of col.
@@ -182,10 +182,10 @@ void im2col_block(const T* xc, const ConvGeometry& g, std::size_t kh, std::size_
 
 // The adjoints of copy_rows and gather_rows, without the padding: dst[i * stride] += d[i] for the
 // `count` entries of each of `rows` rows (d advances by width, dst by dst_step), out of line for the
-// same reason. For stride 1, K > 0 is count / kChunk full chunks fixed at compile time (each an
-// 8-float add the compiler turns into one vector add) followed by a scalar tail: an overlapping last
-// chunk, as in copy_span, would add some entries twice. Every x element still receives exactly one
-// addition per row, so the order of additions into it is unchanged.
+// same reason. For stride 1, K > 0 is count / kChunk full chunks fixed at compile time (each one
+// vector add) followed by a scalar tail: an overlapping last chunk, as in copy_span, would add some
+// entries twice. Each x element receives at most one addition per row, so vectorising along the row
+// leaves the order of additions into it unchanged.
 template <std::size_t K, typename T>
 __attribute__((noinline)) void add_rows(T* __restrict dst, const T* __restrict d, std::size_t rows, std::size_t width,
                                         std::size_t dst_step, std::size_t count) {
@@ -202,6 +202,7 @@ __attribute__((noinline)) void add_rows(T* __restrict dst, const T* __restrict d
   }
 }
 
+// add_rows with the number of full chunks fixed at compile time where it is small.
 template <typename T>
 void add_rows_any(T* dst, const T* d, std::size_t rows, std::size_t width, std::size_t dst_step, std::size_t count) {
   switch (count / kChunk<T>) {
@@ -213,6 +214,7 @@ void add_rows_any(T* dst, const T* d, std::size_t rows, std::size_t width, std::
   }
 }
 
+// add_rows for stride > 1: dst[i * stride] += d[i].
 template <typename T>
 __attribute__((noinline)) void scatter_add_rows(T* __restrict dst, const T* __restrict d, std::size_t rows,
                                                 std::size_t width, std::size_t dst_step, std::size_t count,

@@ -58,8 +58,9 @@ void col2im(const T* col, const ConvGeometry& g, T* x);
 
 // ---- the reused workspace -----------------------------------------------------------------------
 
-/// The calling thread's column buffer, of at least `count` elements: conv2d and its backward ops
-/// put the column matrix of one sample (C*FH*FW, OH*OW) there, so it stays in cache.
+/// The calling thread's column buffer, of at least `count` elements, starting on a 64-byte (cache
+/// line) boundary: conv2d and its backward ops put the column matrix of one sample (C*FH*FW, OH*OW)
+/// there, so it stays in cache.
 ///
 /// Lifetime: the buffer lives until the thread exits or release_conv_workspace() is called. It only
 /// grows (reallocated when a larger size is asked for, never for an equal or smaller one), so a
