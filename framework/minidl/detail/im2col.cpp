@@ -77,7 +77,7 @@ inline Inside inside_range(std::size_t k, std::size_t pad, std::size_t stride, s
 
 // The kernels below work one output row at a time (OW elements, 24 floats for a 5x5 window on
 // 28x28) with inline loops and constant-size copies, never a library call: a memcpy/memset call per
-// row cost more than the copy itself. GCC vectorises these loops; the build keeps it from turning
+// row costs more than the copy itself. GCC vectorises these loops; the build keeps it from turning
 // them back into library calls (-fno-tree-loop-distribute-patterns on this file, see the top-level
 // CMakeLists.txt).
 
@@ -92,8 +92,8 @@ template <typename T>
 constexpr std::size_t kChunk = 32 / sizeof(T);
 
 // d[i] = src[i] for i < count. K > 0: count needs exactly K chunks (K-1 full ones, then the last
-// ending at count), unrolled at compile time: with the row length known only at run time, the loop
-// over three chunks per row of 24 floats made W3's im2col ~1.3x slower. K = 0: any count.
+// ending at count), unrolled at compile time: a loop over the chunks of a row whose length is known
+// only at run time makes W3's im2col (three chunks a row) 1.3-1.5x slower. K = 0: any count.
 template <std::size_t K, typename T>
 inline void copy_span(T* __restrict d, const T* __restrict src, std::size_t count) {
   constexpr std::size_t C = kChunk<T>;
@@ -114,7 +114,7 @@ inline void copy_span(T* __restrict d, const T* __restrict src, std::size_t coun
 // `rows` consecutive output rows of `width` entries (stride 1): in each, the first `left` and the
 // last `right` entries are padding (zero) and the ones between are copied from src; the next row
 // starts `src_step` further in the input. Out of line and with few live values so the compiler
-// keeps everything in registers (inlined into the sweep, the loop bounds were spilled to the
+// keeps everything in registers (inlined into the sweep, GCC spills the loop bounds to the
 // stack). Padded = false skips the two zero loops, which cost as much as a short row's copy.
 template <std::size_t K, bool Padded, typename T>
 __attribute__((noinline)) void copy_rows(T* __restrict d, const T* __restrict src, std::size_t rows, std::size_t width,
@@ -286,7 +286,7 @@ namespace {
 std::atomic<std::size_t> g_allocations{0};
 
 // The buffer starts on a cache line: im2col's 32-byte row stores then never straddle two lines at
-// the start of a row block (a 16-byte aligned buffer made W3's im2col ~1.4x slower in a standalone test).
+// the start of a row block (on a 16-byte aligned buffer W3's row copies are ~1.4x slower).
 constexpr std::size_t kWorkspaceAlignment = 64;
 
 template <typename T>
