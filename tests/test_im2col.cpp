@@ -158,7 +158,8 @@ TEST_CASE("im2col: W3's and DeepConvNet's geometries, one image at a time", "[co
   };
   for (const Case& c : {Case{1, 28, 28, 5, 1, 0}, Case{16, 28, 28, 3, 1, 1}, Case{32, 14, 14, 3, 1, 1},
                         Case{16, 28, 28, 3, 2, 1}}) {
-    INFO("x (1," << c.C << "," << c.H << "," << c.W << ") window " << c.F << " stride " << c.stride << " pad " << c.pad);
+    INFO("x (1," << c.C << "," << c.H << "," << c.W << ") window " << c.F << " stride " << c.stride
+                 << " pad " << c.pad);
     const ConvGeometry g = minidl::conv_geometry("test", {1, c.C, c.H, c.W}, c.F, c.F, c.stride, c.pad);
     check_geometry<float>(g);
     check_geometry<double>(g);

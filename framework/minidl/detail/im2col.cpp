@@ -68,8 +68,9 @@ inline Inside inside_range(std::size_t k, std::size_t pad, std::size_t stride, s
   const std::ptrdiff_t last = static_cast<std::ptrdiff_t>(count);
   const std::ptrdiff_t len = static_cast<std::ptrdiff_t>(n);
   // Integer divisions cost tens of cycles, several per (tap, image): stride 1 needs none.
-  std::ptrdiff_t lo = off >= 0 ? 0 : s == 1 ? -off : (-off + s - 1) / s;               // first o with i >= 0
-  std::ptrdiff_t hi = len - off <= 0 ? 0 : s == 1 ? len - off : (len - off - 1) / s + 1;  // one past the last o with i < n
+  // lo: the first o with i >= 0; hi: one past the last o with i < n.
+  std::ptrdiff_t lo = off >= 0 ? 0 : s == 1 ? -off : (-off + s - 1) / s;
+  std::ptrdiff_t hi = len - off <= 0 ? 0 : s == 1 ? len - off : (len - off - 1) / s + 1;
   lo = std::min(lo, last);
   hi = std::max(lo, std::min(hi, last));
   return {static_cast<std::size_t>(lo), static_cast<std::size_t>(hi)};
