@@ -218,7 +218,7 @@ std::vector<Result> measure_workload(const Result& base, const std::vector<Threa
                           [&gemms] { gemms.run(); }});
   }
   const std::size_t per_run = steps == 0 ? trainees.front()->steps_per_epoch() : steps;
-  const std::vector<bench::RoundTimes> times = bench::measure_in_rounds(contenders, per_run, warmup, rounds);
+  const std::vector<bench::RoundTimes> times = bench::measure_in_rounds(contenders, per_run, warmup, rounds, bench::read_counters);
   std::vector<Result> results;
   for (std::size_t i = 0; i < settings.size(); ++i) {
     const bench::RoundTimes& t = times[i];
