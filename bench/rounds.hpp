@@ -3,7 +3,7 @@
 // timing all runs of one setting and then all runs of the next puts the drift straight into the
 // ratios between them. Here the timed runs of every setting of a workload (its thread counts, its
 // step and its GEMM-only baseline) alternate within rounds, and ratios are taken per round, between
-// runs made seconds apart (docs/performance.md, "How the benchmark measures").
+// runs made seconds apart (docs/performance.md, "Reproduce").
 
 #include <cstddef>
 #include <functional>
