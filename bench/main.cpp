@@ -44,7 +44,6 @@
 #include <minidl/optim/sgd.hpp>
 #include <minidl/version.hpp>
 #include <minidl/detail/blas.hpp>
-#include <minidl/detail/buffer_pool.hpp>
 #include <minidl/models/mlp.hpp>
 #include <minidl/models/simple_conv_net.hpp>
 #include <minidl/models/two_layer_net.hpp>
