@@ -78,25 +78,18 @@ inline void window_max_exact(const T* plane, std::size_t W, std::size_t hb, std:
   arg = best;
 }
 
-// The bit pattern of a float or double, for exact, branch-free equality tests.
-template <typename T>
-inline auto bits_of(T v) {
-  std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t> b;
-  static_assert(sizeof(b) == sizeof(T), "float or double only");
-  std::memcpy(&b, &v, sizeof(b));
-  return b;
-}
-
 // The book's pooling (2x2 windows, stride 2, no padding), one output row at a time: straight loops
 // of selects that the compiler vectorises (the forward is otherwise a branch misprediction per
-// element). Returns false when the row holds a NaN, and the caller redoes it exactly.
+// element). The pointers are restrict-qualified and the counter is 32-bit like the index, or GCC
+// keeps the loop scalar. Returns false when the row holds a NaN, and the caller redoes it exactly.
 template <typename T>
-inline bool max_pool_row_2x2(const T* r0, std::size_t W, std::size_t OW, std::uint32_t row_offset, T* y,
-                             std::uint32_t* index) {
-  const T* r1 = r0 + W;
+inline bool max_pool_row_2x2(const T* __restrict r0, std::size_t W, std::size_t OW, std::uint32_t row_offset,
+                             T* __restrict y, std::uint32_t* __restrict index) {
+  const T* __restrict r1 = r0 + W;
+  const auto ow_end = static_cast<std::uint32_t>(OW), w = static_cast<std::uint32_t>(W);
   unsigned nan = 0;
   if (!index) {
-    for (std::size_t ow = 0; ow < OW; ++ow) {
+    for (std::uint32_t ow = 0; ow < ow_end; ++ow) {
       const T a = r0[2 * ow], b = r0[2 * ow + 1], c = r1[2 * ow], d = r1[2 * ow + 1];
       T m = a;
       m = b > m ? b : m;
@@ -107,23 +100,20 @@ inline bool max_pool_row_2x2(const T* r0, std::size_t W, std::size_t OW, std::ui
     }
     return nan == 0;
   }
-  for (std::size_t ow = 0; ow < OW; ++ow) {
+  for (std::uint32_t ow = 0; ow < ow_end; ++ow) {
     const T a = r0[2 * ow], b = r0[2 * ow + 1], c = r1[2 * ow], d = r1[2 * ow + 1];
     T m = a;
     m = b > m ? b : m;
     m = c > m ? c : m;
     m = d > m ? d : m;
-    // Without NaNs, "strictly greater wins" (window_max_exact's rule) picks the first element equal
-    // to the maximum, and that element has m's exact bits (earlier ones are smaller). Its position
-    // k in a, b, c, d is plain integer arithmetic on the three equality tests: no selects, so the
-    // loop vectorises and its scalar tail does not branch.
-    const auto mb = bits_of(m);
-    const std::uint32_t na = bits_of(a) != mb, nb = bits_of(b) != mb, nc = bits_of(c) != mb;
-    const std::uint32_t k = na + na * nb + na * nb * nc;
-    const std::uint32_t at = row_offset + 2 * static_cast<std::uint32_t>(ow) + (k & 1u) + (k >> 1) * static_cast<std::uint32_t>(W);
+    // Without NaNs, "strictly greater wins" (window_max_exact's rule) keeps the first element whose
+    // value is the maximum, and no earlier element compares equal to it (0 and -0 included: an
+    // earlier equal one would have been kept instead). So the first element equal to m is the one
+    // taken, found by selects that vectorise.
+    const std::uint32_t off = a == m ? 0u : b == m ? 1u : c == m ? w : w + 1u;
     nan |= unsigned(a != a) | unsigned(b != b) | unsigned(c != c) | unsigned(d != d);
     y[ow] = m;
-    index[ow] = at;
+    index[ow] = row_offset + 2 * ow + off;
   }
   return nan == 0;
 }
