@@ -24,7 +24,7 @@ std::vector<GemmShape> simple_conv_step_gemms(std::size_t batch) {
   const std::size_t pooled = FN * (OH / 2) * (OH / 2);  // 4320 features into fc1
   std::vector<GemmShape> out;
   for (std::size_t n = 0; n < batch; ++n)  // conv forward: y_n (FN,P) = W (FN,CK) · col (CK,P)
-    out.push_back({false, false, FN, P, CK, 0.0f, /*b_group=*/1, /*c_group=*/0});
+    out.push_back({false, false, FN, P, CK, 0.0f, /*b_group=*/1, /*c_group=*/3, /*a_group=*/5});
   std::vector<GemmShape> fc = mlp_step_gemms({pooled, 100, 10}, batch);
   // fc forwards, fc backwards (fc1's gx = gy·Wᵀ is needed here: it feeds the pooling backward)
   out.insert(out.end(), fc.begin(), fc.begin() + 2);
@@ -33,16 +33,15 @@ std::vector<GemmShape> simple_conv_step_gemms(std::size_t batch) {
   out.push_back({true, false, pooled, 100, batch, 0.0f});      // fc1 gW
   out.push_back({false, true, batch, pooled, 100, 0.0f});      // fc1 gx
   for (std::size_t n = 0; n < batch; ++n)  // conv gW (FN,CK) += gy_n (FN,P) · colᵀ (P,CK)
-    out.push_back({false, true, FN, CK, P, n == 0 ? 0.0f : 1.0f, /*b_group=*/1, /*c_group=*/2});
+    out.push_back({false, true, FN, CK, P, n == 0 ? 0.0f : 1.0f, /*b_group=*/1, /*c_group=*/2, /*a_group=*/4});
   return out;
 }
 
 GemmRunner::GemmRunner(std::vector<GemmShape> shapes) : shapes_(std::move(shapes)) {
-  std::map<int, std::size_t> b_first, c_first;  // group -> index of its buffer
+  std::map<int, std::size_t> a_first, b_first, c_first;  // group -> index of its buffer
   for (std::size_t i = 0; i < shapes_.size(); ++i) {
     const GemmShape& s = shapes_[i];
     // Small non-zero values: no denormals, no overflow when beta = 1 accumulates across runs.
-    a_.emplace_back(s.m * s.k, 0.01f);
     auto share = [i](int group, std::map<int, std::size_t>& first, std::vector<std::vector<float>>& bufs,
                      std::size_t size, float value) {
       if (group != 0 && first.count(group) && bufs[first[group]].size() == size) {
@@ -53,6 +52,7 @@ GemmRunner::GemmRunner(std::vector<GemmShape> shapes) : shapes_(std::move(shapes
       bufs.emplace_back(size, value);
       return i;
     };
+    a_of_.push_back(share(s.a_group, a_first, a_, s.m * s.k, 0.01f));
     b_of_.push_back(share(s.b_group, b_first, b_, s.k * s.n, 0.02f));
     c_of_.push_back(share(s.c_group, c_first, c_, s.m * s.n, 0.0f));
   }
@@ -63,7 +63,7 @@ void GemmRunner::run() {
     const GemmShape& s = shapes_[i];
     // Row strides of A and B as stored: op(A) is (m,k), so A is (k,m) when transposed.
     const std::size_t lda = s.ta ? s.m : s.k, ldb = s.tb ? s.k : s.n;
-    minidl::blas::gemm<float>(s.ta, s.tb, s.m, s.n, s.k, 1.0f, a_[i].data(), lda, b_[b_of_[i]].data(), ldb, s.beta,
+    minidl::blas::gemm<float>(s.ta, s.tb, s.m, s.n, s.k, 1.0f, a_[a_of_[i]].data(), lda, b_[b_of_[i]].data(), ldb, s.beta,
                               c_[c_of_[i]].data(), s.n);
   }
 }

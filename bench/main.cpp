@@ -2,14 +2,17 @@
 //
 //   build/minidl_bench                       # all workloads, 1 thread
 //   build/minidl_bench --workloads W1,W2 --threads 2 --repeats 7
-//   build/minidl_bench --workloads W1,W3 --threads 1,2      # each workload at 1 then 2 threads, back to back
+//   build/minidl_bench --workloads W1,W3 --threads 1,2      # each workload at 1 and 2 threads, interleaved
 //   build/minidl_bench --workloads W1,W3 --threads 1,0 --contended   # 0 = the programs' default choice,
 //                                                                    # with one core kept busy
 //   build/minidl_bench --quick               # a fast smoke run (fewer steps and repeats)
 //   build/minidl_bench --workloads W4 --w4-full   # also time the book's full-forward numerical gradient
 //
-// Prints one JSON line per workload as it finishes, then a table. Run from the repository root (or
-// pass --data) so that data/mnist is found.
+// W1-W3 are measured in rounds (bench/rounds.hpp): each round times one step run and one GEMM-only
+// run at every thread count in turn, so ratios are taken between runs seconds apart. Prints one JSON
+// line per workload and thread count as the workload finishes, then a table and the step-time
+// ratios between thread counts. Run from the repository root (or pass --data) so that data/mnist is
+// found.
 
 #include <signal.h>
 #include <sys/resource.h>
@@ -41,13 +44,13 @@
 #include <minidl/optim/sgd.hpp>
 #include <minidl/version.hpp>
 #include <minidl/detail/blas.hpp>
-#include <minidl/detail/buffer_pool.hpp>
 #include <minidl/models/mlp.hpp>
 #include <minidl/models/simple_conv_net.hpp>
 #include <minidl/models/two_layer_net.hpp>
 
 #include "alloc_counter.hpp"
 #include "gemm_baseline.hpp"
+#include "rounds.hpp"
 #include "timing.hpp"
 
 using namespace minidl;
@@ -55,9 +58,9 @@ using namespace minidl;
 namespace {
 
 struct Config {
-  std::string threads = "1";  // comma-separated thread counts, each run back to back; 0 = automatic
+  std::string threads = "1";  // comma-separated thread counts, interleaved in rounds; 0 = automatic
   bool contended = false;     // keep one core busy with a spinning child process
-  std::size_t repeats = 5;
+  std::size_t repeats = 5;    // W1-W3: rounds; W4: timed runs
   std::string workloads = "W1,W2,W3,W4";
   std::string data_dir = "data/mnist";
   bool quick = false;
@@ -68,8 +71,11 @@ struct Config {
 struct Result {
   std::string name, what, dtype = "float32";
   std::size_t batch = 0, steps_per_run = 0;
-  bench::Stats step;            // seconds per step (W4: per gradient)
-  bench::Stats gemm;            // seconds per step's GEMMs alone
+  bench::Stats step;            // seconds per step (W4: per gradient), over the rounds
+  bench::Stats gemm;            // seconds per step's GEMMs alone, over the rounds
+  bench::Stats step_over_gemm;  // per round: step / GEMM-only of that round
+  bench::Stats over_first;      // per round: step / the first thread setting's step (runs 0 for the first)
+  std::string first_label;      // the first thread setting's label, what over_first divides by
   double gemm_gflops = 0;       // GFLOP/s of the GEMM-only run (median)
   double allocs_per_step = 0, alloc_kib_per_step = 0;
   double large_allocs_per_step = 0;      // system allocations of >= 4 KiB (data buffers outside the cache)
@@ -82,12 +88,6 @@ struct Result {
   double max_diff_full = -1;    // W4 with --w4-full: max |incremental − full-forward|
   std::string threads_label;    // "t1", "t2", "auto:1": the thread setting of the run
 };
-
-long minor_page_faults() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return u.ru_minflt;
-}
 
 double peak_rss_mib() {
   rusage u{};
@@ -137,7 +137,12 @@ void print_json(const Result& r, const RunSetup& setup) {
   } else {
     o << ",\"steps_per_run\":" << r.steps_per_run << ",\"step_ms\":" << stats_json(r.step, 1e3)
       << ",\"gemm_only_ms\":" << stats_json(r.gemm, 1e3) << ",\"gemm_gflops\":" << r.gemm_gflops
-      << ",\"ratio_step_over_gemm\":" << r.step.median / r.gemm.median << ",\"allocs_per_step\":" << r.allocs_per_step
+      << ",\"ratio_step_over_gemm\":" << r.step_over_gemm.median
+      << ",\"ratio_step_over_gemm_rounds\":" << stats_json(r.step_over_gemm, 1)
+      << ",\"ratio_of_medians_step_over_gemm\":" << r.step.median / r.gemm.median;
+    if (r.over_first.runs > 0)
+      o << ",\"ratio_over_first\":" << stats_json(r.over_first, 1) << ",\"first_threads\":" << json_string(r.first_label);
+    o << ",\"allocs_per_step\":" << r.allocs_per_step
       << ",\"alloc_kib_per_step\":" << r.alloc_kib_per_step << ",\"large_allocs_per_step\":" << r.large_allocs_per_step
       << ",\"tensor_buffers_per_step\":" << r.tensor_buffers_per_step
       << ",\"tensor_system_allocs_per_step\":" << r.tensor_system_allocs_per_step
@@ -148,93 +153,133 @@ void print_json(const Result& r, const RunSetup& setup) {
   std::cout << o.str() << std::endl;
 }
 
-/// Times one training step (batch from `loader`, forward, loss, backward, update) over runs of
-/// `steps` steps, counts allocations over the timed runs, and times the step's GEMMs alone.
+/// What one thread setting of a workload trains: its own loader, model and optimizer, alive across
+/// all rounds. Every setting starts from the same seeds, so in any given round each one processes
+/// the same batch sequence from the same weights (up to float rounding across thread counts):
+/// the runs a ratio compares did the same work.
 template <typename Model, typename Opt>
-void time_training(Result& r, Model& model, Opt& opt, DataLoader<float>& loader, std::size_t steps,
-                   std::size_t warmup, std::size_t repeats, bench::GemmRunner& gemms) {
-  std::size_t next = loader.num_batches();  // forces start_epoch() on the first step
-  auto step = [&] {
-    if (next == loader.num_batches()) {
-      loader.start_epoch();
-      next = 0;
+class Trainee {
+ public:
+  /// Batches from `data` (which must outlive this) with `lo`; Model(model_args..., generator) with
+  /// generator seed 42; Opt(parameters, lr).
+  template <typename... ModelArgs>
+  Trainee(const Dataset<float>& data, const LoaderOptions& lo, double lr, const ModelArgs&... model_args)
+      : loader_(data, lo), gen_(42), model_(model_args..., gen_), opt_(model_.parameters(), lr) {}
+
+  /// One training step: the next batch (a new epoch after the last), forward, loss, backward, update.
+  void step() {
+    if (next_ == loader_.num_batches()) {
+      loader_.start_epoch();
+      next_ = 0;
     }
-    const Batch<float>& batch = loader.batch(next++);
-    opt.zero_grad();
-    Variable<float> loss = softmax_cross_entropy(model(Variable<float>(batch.features)), batch.labels);
+    const Batch<float>& batch = loader_.batch(next_++);
+    opt_.zero_grad();
+    Variable<float> loss = softmax_cross_entropy(model_(Variable<float>(batch.features)), batch.labels);
     loss.backward();
-    opt.step();
-  };
-  auto run = [&] {
-    for (std::size_t i = 0; i < steps; ++i) step();
-  };
-  for (std::size_t i = 0; i < warmup; ++i) step();
-  reset_buffer_pool_counters();
-  const long faults0 = minor_page_faults();
-  const bench::AllocCount a0 = bench::alloc_count();
-  r.step = bench::time_runs(run, 0, repeats, steps);
-  const bench::AllocCount a1 = bench::alloc_count();
-  const long faults1 = minor_page_faults();
-  const BufferPoolStats pool = buffer_pool_stats();
-  const double total_steps = static_cast<double>(steps * repeats);
-  r.allocs_per_step = static_cast<double>(a1.calls - a0.calls) / total_steps;
-  r.alloc_kib_per_step = static_cast<double>(a1.bytes - a0.bytes) / 1024.0 / total_steps;
-  r.large_allocs_per_step = static_cast<double>(a1.large_calls - a0.large_calls) / total_steps;
-  r.tensor_buffers_per_step = static_cast<double>(pool.reuses + pool.system_allocations) / total_steps;
-  r.tensor_system_allocs_per_step = static_cast<double>(pool.system_allocations) / total_steps;
-  r.page_faults_per_step = static_cast<double>(faults1 - faults0) / total_steps;
-  r.steps_per_run = steps;
-  // GEMM-only: as many products as `steps` steps issue, per run, same repeats.
-  auto gemm_run = [&] {
-    for (std::size_t i = 0; i < steps; ++i) gemms.run();
-  };
-  r.gemm = bench::time_runs(gemm_run, 1, repeats, steps);
-  r.gemm_gflops = gemms.flops() / r.gemm.median / 1e9;
+    opt_.step();
+  }
+
+  /// Steps in one epoch.
+  std::size_t steps_per_epoch() const { return loader_.num_batches(); }
+
+ private:
+  DataLoader<float> loader_;
+  std::size_t next_ = loader_.num_batches();  // forces start_epoch() on the first step
+  Generator gen_;
+  Model model_;
+  Opt opt_;
+};
+
+/// A thread setting as resolved once at start-up, and the label the table shows for it.
+struct ThreadSetting {
+  blas::ThreadChoice choice;
+  std::string label;  // "t2", "auto:1"
+};
+
+/// Measures one workload (W1-W3) at every thread setting in interleaved rounds
+/// (bench::measure_in_rounds) and returns one Result per setting, filled from `base` (name, what,
+/// batch). `make_trainee()` returns a fresh std::unique_ptr<Trainee<...>>, one per setting; `shapes`
+/// are the products of one step. A run is `steps` steps (0: one epoch), after `warmup` untimed steps.
+template <typename MakeTrainee>
+std::vector<Result> measure_workload(const Result& base, const std::vector<ThreadSetting>& settings,
+                                     MakeTrainee&& make_trainee, std::vector<bench::GemmShape> shapes,
+                                     std::size_t steps, std::size_t warmup, std::size_t rounds) {
+  std::vector<decltype(make_trainee())> trainees;
+  // One GEMM runner for all settings: its products are the same at every thread count.
+  bench::GemmRunner gemms(std::move(shapes));
+  std::vector<bench::Contender> contenders;
+  for (const ThreadSetting& s : settings) {
+    trainees.push_back(make_trainee());
+    auto* trainee = trainees.back().get();
+    // set_threads, not apply_threads: the setting was resolved once (an automatic choice must not
+    // change between rounds, and resolving samples the idle cores for 100 ms).
+    contenders.push_back({[n = s.choice.threads] { blas::set_threads(n); }, [trainee] { trainee->step(); },
+                          [&gemms] { gemms.run(); }});
+  }
+  const std::size_t per_run = steps == 0 ? trainees.front()->steps_per_epoch() : steps;
+  const std::vector<bench::RoundTimes> times = bench::measure_in_rounds(contenders, per_run, warmup, rounds, bench::read_counters);
+  std::vector<Result> results;
+  for (std::size_t i = 0; i < settings.size(); ++i) {
+    const bench::RoundTimes& t = times[i];
+    Result r = base;
+    r.threads_label = settings[i].label;
+    r.steps_per_run = per_run;
+    r.step = bench::summarize(t.step_s);
+    r.gemm = bench::summarize(t.gemm_s);
+    r.step_over_gemm = bench::summarize(bench::per_round_ratios(t.step_s, t.gemm_s));
+    if (i > 0) {
+      r.over_first = bench::summarize(bench::per_round_ratios(t.step_s, times.front().step_s));
+      r.first_label = settings.front().label;
+    }
+    r.gemm_gflops = gemms.flops() / r.gemm.median / 1e9;
+    const bench::StepCounters& c = t.during_steps;
+    const double total_steps = static_cast<double>(per_run * rounds);
+    r.allocs_per_step = static_cast<double>(c.allocs) / total_steps;
+    r.alloc_kib_per_step = static_cast<double>(c.alloc_bytes) / 1024.0 / total_steps;
+    r.large_allocs_per_step = static_cast<double>(c.large_allocs) / total_steps;
+    r.tensor_buffers_per_step = static_cast<double>(c.tensor_reuses + c.tensor_system_allocs) / total_steps;
+    r.tensor_system_allocs_per_step = static_cast<double>(c.tensor_system_allocs) / total_steps;
+    r.page_faults_per_step = static_cast<double>(c.page_faults) / total_steps;
+    results.push_back(r);
+  }
+  return results;
 }
 
-Result run_mlp(const std::string& name, const MnistData& mnist, const std::vector<std::size_t>& sizes,
-               std::size_t batch, std::size_t steps, std::size_t warmup, std::size_t repeats) {
-  Result r;
-  r.name = name;
+std::vector<Result> run_mlp(const std::string& name, const MnistData& mnist, const std::vector<std::size_t>& sizes,
+                            std::size_t batch, std::size_t steps, std::size_t warmup, std::size_t rounds,
+                            const std::vector<ThreadSetting>& settings) {
+  Result base;
+  base.name = name;
   std::ostringstream what;
   what << "MLP ";
   for (std::size_t i = 0; i < sizes.size(); ++i) what << (i ? "-" : "") << sizes[i];
   what << " ReLU, SGD lr 0.1";
-  r.what = what.str();
-  r.batch = batch;
-  ByteImageDataset<float> train = mnist.dataset<float>(Split::train);
+  base.what = what.str();
+  base.batch = batch;
+  const ByteImageDataset<float> train = mnist.dataset<float>(Split::train);
   LoaderOptions lo;
   lo.batch_size = batch;
   lo.drop_last = true;  // every timed step has a full batch
   lo.seed = 1;
-  DataLoader<float> loader(train, lo);
-  Generator gen(42);
-  models::MLP<float> model(sizes, gen);
-  SGD<float> opt(model.parameters(), 0.1);
-  bench::GemmRunner gemms(bench::mlp_step_gemms(sizes, batch));
-  time_training(r, model, opt, loader, steps == 0 ? loader.num_batches() : steps, warmup, repeats, gemms);
-  return r;
+  auto make = [&] { return std::make_unique<Trainee<models::MLP<float>, SGD<float>>>(train, lo, 0.1, sizes); };
+  return measure_workload(base, settings, make, bench::mlp_step_gemms(sizes, batch), steps, warmup, rounds);
 }
 
-Result run_conv(const MnistData& mnist, std::size_t steps, std::size_t warmup, std::size_t repeats) {
-  Result r;
-  r.name = "W3";
-  r.what = "SimpleConvNet 30x5x5-100-10, Adam lr 0.001";
-  r.batch = 100;
+std::vector<Result> run_conv(const MnistData& mnist, std::size_t steps, std::size_t warmup, std::size_t rounds,
+                             const std::vector<ThreadSetting>& settings) {
+  Result base;
+  base.name = "W3";
+  base.what = "SimpleConvNet 30x5x5-100-10, Adam lr 0.001";
+  base.batch = 100;
   ImageFormat format;
   format.flatten = false;  // (1,28,28) images
-  ByteImageDataset<float> train(mnist.train, format);
+  const ByteImageDataset<float> train(mnist.train, format);
   LoaderOptions lo;
-  lo.batch_size = r.batch;
+  lo.batch_size = base.batch;
   lo.drop_last = true;
   lo.seed = 1;
-  DataLoader<float> loader(train, lo);
-  Generator gen(42);
-  models::SimpleConvNet<float> model(gen);
-  Adam<float> opt(model.parameters(), 0.001);
-  bench::GemmRunner gemms(bench::simple_conv_step_gemms(r.batch));
-  time_training(r, model, opt, loader, steps, warmup, repeats, gemms);
-  return r;
+  auto make = [&] { return std::make_unique<Trainee<models::SimpleConvNet<float>, Adam<float>>>(train, lo, 0.001); };
+  return measure_workload(base, settings, make, bench::simple_conv_step_gemms(base.batch), steps, warmup, rounds);
 }
 
 Result run_gradients(const MnistData& mnist, std::size_t repeats, bool full_forward) {
@@ -305,14 +350,15 @@ void print_table(const std::vector<Result>& results) {
     }
     std::cout << std::right << std::setw(22)
               << (fmt(r.step.median * 1e3) + " [" + fmt(r.step.min * 1e3, 2) + "," + fmt(r.step.max * 1e3, 2) + "]")
-              << std::setw(11) << fmt(r.gemm.median * 1e3) << std::setw(8) << fmt(r.step.median / r.gemm.median, 2)
+              << std::setw(11) << fmt(r.gemm.median * 1e3) << std::setw(8) << fmt(r.step_over_gemm.median, 2)
               << "x" << std::setw(11) << fmt(r.allocs_per_step, 1) << std::setw(11) << fmt(r.alloc_kib_per_step, 0)
               << std::setw(10) << fmt(r.large_allocs_per_step, 2) << std::setw(14) << fmt(r.tensor_buffers_per_step, 1)
               << std::setw(12) << fmt(r.tensor_system_allocs_per_step, 2) << std::setw(9)
               << fmt(r.page_faults_per_step, 1) << "\n";
     if (r.peak_rss_mib > 0) std::cout << "    peak RSS after " << r.name << ": " << fmt(r.peak_rss_mib, 1) << " MiB\n";
   }
-  std::cout << "(threads: tN = N threads as given, auto:N = the programs' default choice, N; ratio = step median / GEMM-only median; allocs/st and KiB/st:\n"
+  std::cout << "(threads: tN = N threads as given, auto:N = the programs' default choice, N; step, GEMM: over the rounds;\n"
+            << " ratio: median over the rounds of that round's step / GEMM-only; allocs/st and KiB/st:\n"
             << " every malloc/calloc/realloc/memalign/posix_memalign/aligned_alloc call of a step; >=4KiB: those of at\n"
             << " least 4 KiB; tensors/st: tensor buffers a step takes from the buffer cache; sys tensors: how many of\n"
             << " those the cache had to get from the system allocator; faults: minor page faults per step)\n";
@@ -402,39 +448,53 @@ int run(const Config& cfg) {
     return 2;
   }
 
-  // Each workload runs at every thread count in turn, back to back, so their ratios share the
-  // machine's state.
+  // Each thread count is resolved once; the workloads then switch between them in every round.
+  std::vector<ThreadSetting> settings;
+  for (int requested : thread_list) {
+    const blas::ThreadChoice choice = blas::apply_threads(requested);
+    settings.push_back({choice, (choice.automatic ? "auto:" : "t") + std::to_string(choice.threads)});
+  }
+  std::cout << "  thread settings:";
+  for (const ThreadSetting& s : settings) std::cout << " " << s.label;
+  std::cout << "\n";
+  for (const ThreadSetting& s : settings)
+    if (!s.choice.note.empty()) std::cout << "  " << s.choice.note << "\n";
+
   std::vector<Result> results;
-  auto at_each_thread_count = [&](const std::string& name, auto&& run_workload) {
-    if (!wanted.count(name)) return;
-    for (int requested : thread_list) {
-      const blas::ThreadChoice choice = blas::apply_threads(requested);
-      const RunSetup setup{choice.threads, choice.automatic, cfg.contended};
-      results.push_back(run_workload());
-      results.back().threads_label = (choice.automatic ? "auto:" : "t") + std::to_string(choice.threads);
-      print_json(results.back(), setup);
+  // Results of one workload, one per setting in order: printed as JSON lines and kept for the table.
+  auto report = [&](std::vector<Result> per_setting) {
+    for (std::size_t i = 0; i < per_setting.size(); ++i) {
+      const blas::ThreadChoice& c = settings[i].choice;
+      print_json(per_setting[i], RunSetup{c.threads, c.automatic, cfg.contended});
+      results.push_back(per_setting[i]);
     }
   };
-  // One run = one epoch of 600 steps (quick: 100 steps).
-  at_each_thread_count("W1", [&] {
-    Result r = run_mlp("W1", mnist, {784, 100, 10}, 100, cfg.quick ? 100 : 0, 50, reps);
-    r.peak_rss_mib = peak_rss_mib();
-    return r;
-  });
-  at_each_thread_count("W2", [&] { return run_mlp("W2", mnist, {784, 512, 512, 10}, 128, cfg.quick ? 30 : 100, 20, reps); });
-  at_each_thread_count("W3", [&] { return run_conv(mnist, cfg.quick ? 5 : 20, 5, reps); });
-  at_each_thread_count("W4", [&] {
-    return run_gradients(mnist, cfg.quick ? 1 : std::min<std::size_t>(reps, 3), cfg.w4_full);
-  });
-  print_table(results);
-  // Step-time ratios against the first thread setting, per workload (W1-W3).
-  for (std::size_t i = 0; i < results.size(); ++i) {
-    for (std::size_t j = 0; j < i; ++j) {
-      if (results[j].name != results[i].name || results[i].name == "W4") continue;
-      std::cout << results[i].name << " step " << results[i].threads_label << " / " << results[j].threads_label << ": "
-                << fmt(results[i].step.median / results[j].step.median, 3) << "\n";
-      break;
+  // W1: one run = one epoch of 600 steps (quick: 100 steps).
+  if (wanted.count("W1")) {
+    std::vector<Result> w1 = run_mlp("W1", mnist, {784, 100, 10}, 100, cfg.quick ? 100 : 0, 50, reps, settings);
+    for (Result& r : w1) r.peak_rss_mib = peak_rss_mib();
+    report(std::move(w1));
+  }
+  if (wanted.count("W2"))
+    report(run_mlp("W2", mnist, {784, 512, 512, 10}, 128, cfg.quick ? 30 : 100, 20, reps, settings));
+  if (wanted.count("W3")) report(run_conv(mnist, cfg.quick ? 5 : 20, 5, reps, settings));
+  if (wanted.count("W4")) {  // not interleaved: each thread setting in turn
+    std::vector<Result> w4;
+    for (const ThreadSetting& s : settings) {
+      blas::set_threads(s.choice.threads);
+      w4.push_back(run_gradients(mnist, cfg.quick ? 1 : std::min<std::size_t>(reps, 3), cfg.w4_full));
+      w4.back().threads_label = s.label;
     }
+    report(std::move(w4));
+  }
+  print_table(results);
+  // Step-time ratios against the first thread setting, per workload (W1-W3): median [min, max] over
+  // the rounds of the per-round ratio.
+  for (const Result& r : results) {
+    if (r.over_first.runs == 0) continue;
+    std::cout << r.name << " step " << r.threads_label << " / " << r.first_label << ": " << fmt(r.over_first.median, 3)
+              << " [" << fmt(r.over_first.min, 3) << ", " << fmt(r.over_first.max, 3) << "] (median [min, max] over "
+              << r.over_first.runs << " rounds)\n";
   }
   std::cout << "final peak RSS " << fmt(peak_rss_mib(), 1) << " MiB\n";
   return 0;
@@ -447,11 +507,12 @@ int main(int argc, char** argv) {
   CLI::App app{"minidl benchmarks: training-step time vs GEMM-only time, gradients, memory, allocations"};
   app.set_version_flag("--version", minidl::version_banner("minidl_bench"));
   app.add_option("--threads", cfg.threads,
-                 "thread counts, comma-separated (e.g. 1,2): each workload runs at each, back to back; 0 = the "
-                 "programs' default choice (one thread per idle core)")
+                 "thread counts, comma-separated (e.g. 1,2): W1-W3 time every count in each round, W4 each in "
+                 "turn; 0 = the programs' default choice (one thread per idle core), resolved once at start-up")
       ->capture_default_str();
   app.add_flag("--contended", cfg.contended, "keep one core busy (a spinning child process) during the whole run");
-  app.add_option("--repeats", cfg.repeats, "timed runs per workload (after warm-up)")
+  app.add_option("--repeats", cfg.repeats,
+                 "W1-W3: rounds (each times one step run and one GEMM-only run per thread count); W4: timed runs")
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   app.add_option("--workloads", cfg.workloads, "comma-separated subset of W1,W2,W3,W4")->capture_default_str();

@@ -57,7 +57,7 @@ TEST_CASE("SimpleConvNet: the book's layers and parameter shapes", "[models][cnn
                                                  "fc1.b (100)", "fc2.W (100,10)", "fc2.b (10)"});
   REQUIRE(net.num_parameters() == 30 * 25 + 30 + 4320 * 100 + 100 + 100 * 10 + 10);
   REQUIRE(net(zeros<float>({3, 1, 28, 28})).shape() == Shape{3, 10});
-  REQUIRE_THROWS_WITH(net(zeros<float>({3, 2, 28, 28})), Catch::Contains("conv2d: input (N,C,H,W)=(3,2,28,28)"));
+  REQUIRE_THROWS_WITH(net(zeros<float>({3, 2, 28, 28})), Catch::Contains("conv2d_max_pool2d: input (N,C,H,W)=(3,2,28,28)"));
   models::SimpleConvNetConfig tiny;
   tiny.height = tiny.width = 4;
   REQUIRE_THROWS_AS(models::SimpleConvNet<float>(gen, tiny), std::invalid_argument);

@@ -349,10 +349,13 @@ TEMPLATE_TEST_CASE("max_pool2d: fast kernels agree with the window-by-window def
   const std::vector<Case> cases = {{{3, 2, 8, 10}, 2, 2, 2, 0}, {{2, 3, 7, 9}, 2, 2, 2, 0}, {{2, 2, 7, 7}, 3, 3, 2, 1},
                                    {{1, 3, 6, 5}, 2, 3, 1, 0},  {{2, 1, 5, 6}, 2, 2, 2, 1}, {{1, 2, 9, 9}, 3, 3, 3, 0}};
   for (const Case& c : cases) {
-    for (int variant = 0; variant < 3; ++variant) {
+    for (int variant = 0; variant < 4; ++variant) {
       std::vector<double> v = values(shape_size(c.xs), 7 + variant);
-      if (variant >= 1) {  // ties: values on a coarse grid
+      if (variant == 1 || variant == 2) {  // ties: values on a coarse grid
         for (double& e : v) e = std::round(e * 2) / 2;
+      }
+      if (variant == 3) {  // ties between 0 and -0 (round(-0.3) is -0): the first one wins, sign and all
+        for (double& e : v) e = std::round(e);
       }
       if (variant == 2) {  // NaNs scattered through the planes, including first and last cells
         for (std::size_t k = 0; k < v.size(); k += 13) v[k] = std::nan("");
@@ -370,6 +373,7 @@ TEMPLATE_TEST_CASE("max_pool2d: fast kernels agree with the window-by-window def
           REQUIRE(std::isnan(y.data().data()[k]));
         } else {
           REQUIRE(y.data().data()[k] == expected);
+          REQUIRE(std::signbit(y.data().data()[k]) == std::signbit(expected));
         }
       }
       // Backward routes output k's gradient (k + 1) to its winner only.

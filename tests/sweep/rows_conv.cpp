@@ -1,7 +1,8 @@
 // Gradcheck rows for ops/conv and ops/pooling: conv2d with stride 1/2, pad 0/1, several channels,
 // filters and images, non-square inputs and kernels, with and without bias; its two backward ops
 // on their own; max pooling on distinct inputs (no ties, so the argmax cannot flip under the
-// finite-difference step); average pooling with and without padding.
+// finite-difference step); average pooling with and without padding; the fused convolution +
+// max pooling.
 #include <algorithm>
 #include <numeric>
 
@@ -79,6 +80,25 @@ std::vector<Row> conv_rows() {
     distinct(first);
   };
   rows.push_back(chain);
+
+  // The fused convolution + max pooling: distinct images, generic random filters (as the chain).
+  auto distinct_images = [](std::vector<Var64>& v) {
+    std::vector<Var64> first{v[0]};
+    distinct(first);
+  };
+  Row cp{"conv2d_max_pool2d s1 p0 pool 2x2 s2 x(2,1,6,6) W(2,1,3,3)", {{2, 1, 6, 6}, {2, 1, 3, 3}, {2}},
+         [](const Vs& v) { return conv2d_max_pool2d(v[0], v[1], v[2], 1, 0, 2, 2, 2); }};
+  cp.prepare = distinct_images;
+  rows.push_back(cp);
+  Row cp2{"conv2d_max_pool2d s2 p1 pool 3x3 s2 p1 x(2,2,7,6) W(3,2,3,3) (overlapping)",
+          {{2, 2, 7, 6}, {3, 2, 3, 3}, {3}},
+          [](const Vs& v) { return conv2d_max_pool2d(v[0], v[1], v[2], 2, 1, 3, 3, 2, 1); }};
+  cp2.prepare = distinct_images;
+  rows.push_back(cp2);
+  Row cp3{"conv2d_max_pool2d no bias pool 2x3 s1 x(1,2,5,5) W(2,2,2,2)", {{1, 2, 5, 5}, {2, 2, 2, 2}},
+          [](const Vs& v) { return conv2d_max_pool2d(v[0], v[1], Var64(), 1, 0, 2, 3, 1); }};
+  cp3.prepare = distinct_images;
+  rows.push_back(cp3);
   return rows;
 }
 

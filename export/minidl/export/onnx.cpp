@@ -16,6 +16,7 @@
 #include <minidl/nn/activation.hpp>
 #include <minidl/nn/batch_norm.hpp>
 #include <minidl/nn/conv.hpp>
+#include <minidl/nn/conv_pool.hpp>
 #include <minidl/nn/dropout.hpp>
 #include <minidl/nn/linear.hpp>
 #include <minidl/nn/pooling.hpp>
@@ -143,7 +144,9 @@ void emit_linear(const Linear<float>& l, const std::string& name, GraphBuilder& 
   b.node("Gemm", name, {qualified(name, "W"), qualified(name, "b")}, Shape{w[1]});
 }
 
-void emit_conv(const Conv2d<float>& c, const std::string& name, GraphBuilder& b) {
+// Conv2d, or the convolution of a Conv2dMaxPool (the same W, b, stride and pad).
+template <typename Conv>
+void emit_conv(const Conv& c, const std::string& name, GraphBuilder& b) {
   const Shape w = to_shape(c.W.data().shape());  // (FN, C, FH, FW)
   const Shape& in = b.shape();
   if (in.size() != 3 || in[0] != w[1]) {
@@ -210,6 +213,10 @@ void emit_batch_norm(const BatchNorm<float>& bn, const std::string& name, GraphB
 void emit(const Module<float>& m, const std::string& name, GraphBuilder& b) {
   if (const auto* l = dynamic_cast<const Linear<float>*>(&m)) return emit_linear(*l, name, b);
   if (const auto* c = dynamic_cast<const Conv2d<float>*>(&m)) return emit_conv(*c, name, b);
+  if (const auto* cp = dynamic_cast<const Conv2dMaxPool<float>*>(&m)) {
+    emit_conv(*cp, name, b);
+    return emit_pool(cp->pooling(), "MaxPool", qualified(name, "pool"), b);
+  }
   if (const auto* p = dynamic_cast<const MaxPool2d<float>*>(&m)) return emit_pool(*p, "MaxPool", name, b);
   if (const auto* p = dynamic_cast<const AvgPool2d<float>*>(&m)) return emit_pool(*p, "AveragePool", name, b);
   if (const auto* f = dynamic_cast<const Flatten<float>*>(&m)) return emit_flatten(*f, name, b);
@@ -231,7 +238,7 @@ void emit(const Module<float>& m, const std::string& name, GraphBuilder& b) {
     return;
   }
   throw OnnxExportError("export_onnx: layer '" + (name.empty() ? std::string("(the model)") : name) + "' (" +
-                        m.describe() + ") has no ONNX form; exportable layers: Linear, Conv2d, MaxPool2d, "
+                        m.describe() + ") has no ONNX form; exportable layers: Linear, Conv2d, MaxPool2d, Conv2dMaxPool, "
                         "AvgPool2d, Flatten, BatchNorm, ReLU, Sigmoid, Tanh, Dropout, and Sequential networks of them");
 }
 

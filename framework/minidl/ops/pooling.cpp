@@ -1,5 +1,6 @@
 #include "minidl/ops/pooling.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -15,19 +16,11 @@
 #include "minidl/core/record.hpp"
 #include "minidl/detail/small_object_pool.hpp"
 #include "minidl/detail/im2col.hpp"
+#include "minidl/detail/max_pool_index.hpp"
 
 namespace minidl {
 namespace {
 
-// Where each output's maximum sits: its offset within its own (n,c) input plane. 32 bits (checked)
-// keep the index half the size of a flat size_t one and let the kernels vectorise alongside float
-// lanes. Shared by a max_pool2d node and its backward ops.
-struct ArgmaxIndex {
-  PooledArray<std::uint32_t> offset;  // one per output element
-  std::size_t out_plane = 0;          // OH*OW: outputs per plane
-  std::size_t in_plane = 0;           // H*W: inputs per plane
-};
-using Index = std::shared_ptr<const ArgmaxIndex>;
 
 // S: a Shape or a tensor's own shape type (read in place).
 template <typename S>
@@ -85,25 +78,18 @@ inline void window_max_exact(const T* plane, std::size_t W, std::size_t hb, std:
   arg = best;
 }
 
-// The bit pattern of a float or double, for exact, branch-free equality tests.
-template <typename T>
-inline auto bits_of(T v) {
-  std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t> b;
-  static_assert(sizeof(b) == sizeof(T), "float or double only");
-  std::memcpy(&b, &v, sizeof(b));
-  return b;
-}
-
 // The book's pooling (2x2 windows, stride 2, no padding), one output row at a time: straight loops
 // of selects that the compiler vectorises (the forward is otherwise a branch misprediction per
-// element). Returns false when the row holds a NaN, and the caller redoes it exactly.
+// element). The pointers are restrict-qualified and the counter is 32-bit like the index, or GCC
+// keeps the loop scalar. Returns false when the row holds a NaN, and the caller redoes it exactly.
 template <typename T>
-inline bool max_pool_row_2x2(const T* r0, std::size_t W, std::size_t OW, std::uint32_t row_offset, T* y,
-                             std::uint32_t* index) {
-  const T* r1 = r0 + W;
+inline bool max_pool_row_2x2(const T* __restrict r0, std::size_t W, std::size_t OW, std::uint32_t row_offset,
+                             T* __restrict y, std::uint32_t* __restrict index) {
+  const T* __restrict r1 = r0 + W;
+  const auto ow_end = static_cast<std::uint32_t>(OW), w = static_cast<std::uint32_t>(W);
   unsigned nan = 0;
   if (!index) {
-    for (std::size_t ow = 0; ow < OW; ++ow) {
+    for (std::uint32_t ow = 0; ow < ow_end; ++ow) {
       const T a = r0[2 * ow], b = r0[2 * ow + 1], c = r1[2 * ow], d = r1[2 * ow + 1];
       T m = a;
       m = b > m ? b : m;
@@ -114,23 +100,20 @@ inline bool max_pool_row_2x2(const T* r0, std::size_t W, std::size_t OW, std::ui
     }
     return nan == 0;
   }
-  for (std::size_t ow = 0; ow < OW; ++ow) {
+  for (std::uint32_t ow = 0; ow < ow_end; ++ow) {
     const T a = r0[2 * ow], b = r0[2 * ow + 1], c = r1[2 * ow], d = r1[2 * ow + 1];
     T m = a;
     m = b > m ? b : m;
     m = c > m ? c : m;
     m = d > m ? d : m;
-    // Without NaNs, "strictly greater wins" (window_max_exact's rule) picks the first element equal
-    // to the maximum, and that element has m's exact bits (earlier ones are smaller). Its position
-    // k in a, b, c, d is plain integer arithmetic on the three equality tests: no selects, so the
-    // loop vectorises and its scalar tail does not branch.
-    const auto mb = bits_of(m);
-    const std::uint32_t na = bits_of(a) != mb, nb = bits_of(b) != mb, nc = bits_of(c) != mb;
-    const std::uint32_t k = na + na * nb + na * nb * nc;
-    const std::uint32_t at = row_offset + 2 * static_cast<std::uint32_t>(ow) + (k & 1u) + (k >> 1) * static_cast<std::uint32_t>(W);
+    // Without NaNs, "strictly greater wins" (window_max_exact's rule) keeps the first element whose
+    // value is the maximum, and no earlier element compares equal to it (0 and -0 included: an
+    // earlier equal one would have been kept instead). So the first element equal to m is the one
+    // taken, found by selects that vectorise.
+    const std::uint32_t off = a == m ? 0u : b == m ? 1u : c == m ? w : w + 1u;
     nan |= unsigned(a != a) | unsigned(b != b) | unsigned(c != c) | unsigned(d != d);
     y[ow] = m;
-    index[ow] = at;
+    index[ow] = row_offset + 2 * ow + off;
   }
   return nan == 0;
 }
@@ -143,12 +126,16 @@ inline std::size_t plane_chunks(std::size_t planes, std::size_t plane_size) {
   return std::max<std::size_t>(1, std::min({planes, by_size, kMaxChunks}));
 }
 
+}  // namespace
+
+namespace detail {
+
 // y = max over each window, index = flat x position of each maximum (nullptr: not wanted).
 // Windows that lie wholly inside the input take a branch-free select per element (data-dependent
 // branches mispredict about half the time on real activations) and only fall back to the exact
 // NaN-aware loop when a NaN is seen, so the result is always what window_max_exact gives.
 template <typename T>
-void max_pool_kernel(const T* x, const ConvGeometry& g, T* y, std::uint32_t* index) {
+void max_pool_planes(const T* x, const ConvGeometry& g, T* y, std::uint32_t* index) {
   const std::size_t HW = g.H * g.W, OHW = g.OH * g.OW;
   const std::size_t planes = g.N * g.C;
   const std::ptrdiff_t pad = static_cast<std::ptrdiff_t>(g.pad);
@@ -203,31 +190,49 @@ void max_pool_kernel(const T* x, const ConvGeometry& g, T* y, std::uint32_t* ind
   });
 }
 
-// y[k] = x[idx[k]] (output shape `shape`); backward scatter_by_index.
-template <typename T>
-Variable<T> gather_by_index(const Variable<T>& x, const Index& idx, const TensorShape& shape);
+ConvGeometry max_pool_geometry(const char* op, const TensorShape& xs, std::size_t pool_h, std::size_t pool_w,
+                               std::size_t stride, std::size_t pad) {
+  const ConvGeometry g = check_pool(op, xs, pool_h, pool_w, stride, pad);
+  if (g.H * g.W > std::numeric_limits<std::uint32_t>::max()) {
+    throw std::invalid_argument(std::string(op) + ": input planes of " + std::to_string(g.H) + "x" +
+                                std::to_string(g.W) + " exceed the 2^32 positions the argmax index holds (input " +
+                                "(N,C,H,W)=" + shape_str(to_shape(xs)) + ")");
+  }
+  return g;
+}
 
-// y = zeros(shape); y[idx[k]] += x[k]; backward gather_by_index. Together they route max pooling's
-// gradient (and its gradient's gradient) through the argmax positions.
+std::shared_ptr<ArgmaxIndex> make_argmax_index(std::size_t outputs, std::size_t out_plane, std::size_t in_plane) {
+  auto index = std::allocate_shared<ArgmaxIndex>(SmallObjectAllocator<ArgmaxIndex>());
+  index->offset = PooledArray<std::uint32_t>(outputs);
+  index->out_plane = out_plane;
+  index->in_plane = in_plane;
+  return index;
+}
+
 template <typename T>
-Variable<T> scatter_by_index(const Variable<T>& x, const Index& idx, const TensorShape& shape) {
-  const T* px = x.data().data();
-  const std::uint32_t* off = idx->offset.data();
+void scatter_planes(const T* x, const ArgmaxIndex& idx, std::size_t first, std::size_t count, T* y) {
+  const std::uint32_t* off = idx.offset.data();
+  const std::size_t outs = idx.out_plane, ins = idx.in_plane;
+  for (std::size_t i = 0; i < count; ++i) {
+    T* plane = y + i * ins;
+    std::fill(plane, plane + ins, T(0));
+    for (std::size_t k = (first + i) * outs, end = k + outs; k < end; ++k) plane[off[k]] += x[k];
+  }
+}
+
+template <typename T>
+Variable<T> scatter_by_index(const Variable<T>& x, const ArgmaxIndexPtr& idx, const TensorShape& shape) {
   const std::size_t outs = idx->out_plane, ins = idx->in_plane;
   const std::size_t planes = outs ? idx->offset.size() / outs : 0, chunks = plane_chunks(planes, ins);
   // Without windows there is nothing to scatter and no plane loop to zero the result.
   Tensor<T> y = Tensor<T>::from_shape(shape);
   if (!planes) y.fill(T(0));
-  T* py = y.data();
-  // Planes are independent: each chunk takes whole planes, and zeroes each plane just before it
-  // scatters into it, so the plane is still in cache (one pass over the result, not a separate
-  // memset of all of it first) and the zeroing is split across threads too.
-  detail::parallel_chunks(chunks, [&](std::size_t c) {
-    for (std::size_t pl = detail::chunk_begin(planes, chunks, c); pl < detail::chunk_begin(planes, chunks, c + 1); ++pl) {
-      const std::size_t base = pl * ins;
-      std::fill(py + base, py + base + ins, T(0));
-      for (std::size_t k = pl * outs, end = k + outs; k < end; ++k) py[base + off[k]] += px[k];
-    }
+  // Planes are independent: each chunk takes whole planes, and each plane is zeroed just before it
+  // is scattered into, so it is still in cache (one pass over the result, not a separate memset of
+  // all of it first) and the zeroing is split across threads too.
+  parallel_chunks(chunks, [&](std::size_t c) {
+    const std::size_t first = chunk_begin(planes, chunks, c), end = chunk_begin(planes, chunks, c + 1);
+    scatter_planes(x.data().data(), *idx, first, end - first, y.data() + first * ins);
   });
   return record<T>("max_pool2d_backward", std::move(y), {x},
                    [idx](const Inputs<T>& in, const Variable<T>&, const Variable<T>& g) {
@@ -236,7 +241,7 @@ Variable<T> scatter_by_index(const Variable<T>& x, const Index& idx, const Tenso
 }
 
 template <typename T>
-Variable<T> gather_by_index(const Variable<T>& x, const Index& idx, const TensorShape& shape) {
+Variable<T> gather_by_index(const Variable<T>& x, const ArgmaxIndexPtr& idx, const TensorShape& shape) {
   Tensor<T> y = Tensor<T>::from_shape(shape);
   const T* px = x.data().data();
   T* py = y.data();
@@ -255,6 +260,20 @@ Variable<T> gather_by_index(const Variable<T>& x, const Index& idx, const Tensor
                      return make_grads<T>({scatter_by_index(g, idx, in[0].data().shape())});
                    });
 }
+
+#define MINIDL_MAX_POOL_INDEX_INSTANTIATE(T)                                                              \
+  template void max_pool_planes<T>(const T*, const ConvGeometry&, T*, std::uint32_t*);                      \
+  template void scatter_planes<T>(const T*, const ArgmaxIndex&, std::size_t, std::size_t, T*);               \
+  template Variable<T> scatter_by_index<T>(const Variable<T>&, const ArgmaxIndexPtr&, const TensorShape&);   \
+  template Variable<T> gather_by_index<T>(const Variable<T>&, const ArgmaxIndexPtr&, const TensorShape&);
+
+MINIDL_MAX_POOL_INDEX_INSTANTIATE(float)
+MINIDL_MAX_POOL_INDEX_INSTANTIATE(double)
+#undef MINIDL_MAX_POOL_INDEX_INSTANTIATE
+
+}  // namespace detail
+
+namespace {
 
 // The adjoint of avg_pool2d: spreads gy / (FH*FW) over every in-bounds cell of each window.
 template <typename T>
@@ -282,28 +301,20 @@ Variable<T> avg_pool2d_backward(const Variable<T>& gy, const Shape& x_shape, std
 
 template <typename T>
 Variable<T> max_pool2d(const Variable<T>& x, std::size_t ph, std::size_t pw, std::size_t stride, std::size_t pad) {
-  const ConvGeometry g = check_pool("max_pool2d", x.data().shape(), ph, pw, stride, pad);
+  const ConvGeometry g = detail::max_pool_geometry("max_pool2d", x.data().shape(), ph, pw, stride, pad);
   Tensor<T> y = Tensor<T>::from_shape({g.N, g.C, g.OH, g.OW});
-  if (g.H * g.W > std::numeric_limits<std::uint32_t>::max()) {
-    throw std::invalid_argument("max_pool2d: input planes of " + std::to_string(g.H) + "x" + std::to_string(g.W) +
-                                " exceed the 2^32 positions the argmax index holds (input (N,C,H,W)=" +
-                                shape_str(x.shape()) + ")");
-  }
   const bool need_index = will_record<T>({x});
-  // Pooled like tensor buffers, so the per-step index costs no system allocation either.
-  std::shared_ptr<ArgmaxIndex> index;
-  if (need_index) {
-    index = std::allocate_shared<ArgmaxIndex>(detail::SmallObjectAllocator<ArgmaxIndex>());
-    index->offset = PooledArray<std::uint32_t>(y.size());
-    index->out_plane = g.OH * g.OW;
-    index->in_plane = g.H * g.W;
+  if (!need_index) {
+    detail::max_pool_planes(x.data().data(), g, y.data(), nullptr);
+    return Variable<T>(std::move(y));
   }
-  max_pool_kernel(x.data().data(), g, y.data(), need_index ? index->offset.data() : nullptr);
-  if (!need_index) return Variable<T>(std::move(y));
-  Index idx = std::move(index);
+  // Pooled like tensor buffers, so the per-step index costs no system allocation either.
+  std::shared_ptr<detail::ArgmaxIndex> index = detail::make_argmax_index(y.size(), g.OH * g.OW, g.H * g.W);
+  detail::max_pool_planes(x.data().data(), g, y.data(), index->offset.data());
+  detail::ArgmaxIndexPtr idx = std::move(index);
   return record<T>("max_pool2d", std::move(y), {x},
                    [idx](const Inputs<T>& in, const Variable<T>&, const Variable<T>& gy) {
-                     return make_grads<T>({scatter_by_index(gy, idx, in[0].data().shape())});
+                     return make_grads<T>({detail::scatter_by_index(gy, idx, in[0].data().shape())});
                    });
 }
 

@@ -15,13 +15,13 @@ SimpleConvNet<T>::SimpleConvNet(Generator& gen, const SimpleConvNetConfig& c) : 
   const std::size_t ow = (c.width + 2 * c.pad - c.filter_size) / c.stride + 1;
   if (oh < 2 || ow < 2) throw std::invalid_argument("SimpleConvNet: conv output is smaller than the 2x2 pooling");
   const std::size_t pooled = c.filter_num * (oh / 2) * (ow / 2);  // the book's pool_output_size
-  this->add("conv1",
-            std::make_shared<Conv2d<T>>(c.channels, c.filter_num, c.filter_size, gen, c.stride, c.pad, c.init, c.stddev));
   // The book applies Relu, then Pooling. Max-pooling and ReLU commute exactly: relu(max(window)) =
   // max(relu(window)), and the gradient reaches the same element (the window's first maximum, and
   // only when that maximum is positive) with the same value. Pooling first lets ReLU touch the
-  // pooled map, a quarter of the conv output: two full passes over the largest activation saved.
-  this->add("pool1", std::make_shared<MaxPool2d<T>>(2, 2, 2));
+  // pooled map, a quarter of the conv output, and lets the pooling run inside the convolution
+  // (Conv2dMaxPool), a sample at a time while its output is in cache.
+  this->add("conv1", std::make_shared<Conv2dMaxPool<T>>(c.channels, c.filter_num, c.filter_size, gen, c.stride, c.pad,
+                                                        2, 2, c.init, c.stddev));
   this->add("relu1", std::make_shared<ReLU<T>>());
   this->add("flatten", std::make_shared<Flatten<T>>(1));
   this->add("fc1", std::make_shared<Linear<T>>(pooled, c.hidden, gen, c.init, c.stddev));

@@ -1,0 +1,137 @@
+#include "minidl/ops/conv_pool.hpp"
+
+#include <stdexcept>
+#include <string>
+
+#include "minidl/core/record.hpp"
+#include "minidl/detail/conv_kernels.hpp"
+#include "minidl/detail/max_pool_index.hpp"
+#include "minidl/detail/parallel.hpp"
+#include "minidl/ops/conv.hpp"
+
+namespace minidl {
+namespace {
+
+// The shapes of one fused op: the convolution's geometry over the input, and the pooling's over
+// the convolution's output.
+struct ConvPoolGeometry {
+  ConvGeometry conv, pool;
+  std::size_t FN = 0;
+  TensorShape conv_shape() const { return {conv.N, FN, conv.OH, conv.OW}; }
+};
+
+template <typename S, typename S2>
+ConvPoolGeometry check_conv_pool(const char* op, const S& xs, const S2& ws, std::size_t stride, std::size_t pad,
+                                 std::size_t pool_h, std::size_t pool_w, std::size_t pool_stride,
+                                 std::size_t pool_pad) {
+  ConvPoolGeometry g;
+  g.conv = detail::check_conv(op, xs, ws, stride, pad);
+  g.FN = ws[0];
+  g.pool = detail::max_pool_geometry(op, g.conv_shape(), pool_h, pool_w, pool_stride, pool_pad);
+  return g;
+}
+
+// gW = Σ_n S(gy)_n · col(x_n)ᵀ: conv2d_backward_weight(x, S(gy)) with each sample's scattered
+// gradient built in the thread's workspace just before its product. `gb`, when given, receives
+// Σ S(gy) per filter from the same blocks, the sum conv2d's backward forms.
+template <typename T>
+Variable<T> pooled_weight_grad(const Variable<T>& x, const Variable<T>& gy, const detail::ArgmaxIndexPtr& idx,
+                               const ConvPoolGeometry& g, const TensorShape& w_shape, std::size_t stride, std::size_t pad,
+                               T* gb) {
+  const std::size_t FN = g.FN;
+  Tensor<T> gw = Tensor<T>::from_shape(w_shape);
+  const T* pg = gy.data().data();
+  const detail::ArgmaxIndex& index = *idx;
+  detail::weight_grad_kernel(
+      x.data().data(), g.conv, FN, true,
+      [&](std::size_t n, T* scratch) {
+        detail::scatter_planes(pg, index, n * FN, FN, scratch);
+        return static_cast<const T*>(scratch);
+      },
+      gw.data(), gb);
+  return record<T>("conv2d_max_pool2d_backward_weight", std::move(gw), {x, gy},
+                   [idx, g, stride, pad](const Inputs<T>& in, const Variable<T>&, const Variable<T>& H) {
+                     Grads<T> grads = make_grads<T>(2);
+                     if (in[0].requires_grad()) {
+                       grads[0] = conv2d_backward_input(detail::scatter_by_index(in[1], idx, g.conv_shape()), H,
+                                                        in[0].shape(), stride, pad);
+                     }
+                     if (in[1].requires_grad()) {
+                       grads[1] = detail::gather_by_index(conv2d(in[0], H, Variable<T>(), stride, pad), idx,
+                                                          in[1].data().shape());
+                     }
+                     return grads;
+                   });
+}
+
+}  // namespace
+
+template <typename T>
+Variable<T> conv2d_max_pool2d(const Variable<T>& x, const Variable<T>& W, const Variable<T>& b, std::size_t stride,
+                              std::size_t pad, std::size_t pool_h, std::size_t pool_w, std::size_t pool_stride,
+                              std::size_t pool_pad) {
+  const auto& ws = W.data().shape();
+  const ConvPoolGeometry g = check_conv_pool("conv2d_max_pool2d", x.data().shape(), ws, stride, pad, pool_h, pool_w,
+                                             pool_stride, pool_pad);
+  const bool has_bias = b.defined();
+  if (has_bias && !(b.ndim() == 1 && b.data().shape()[0] == g.FN)) {
+    throw std::invalid_argument("conv2d_max_pool2d: bias " + shape_str(b.shape()) +
+                                " does not match W (FN,C,FH,FW)=" + shape_str(W.shape()) + " (needs b (" +
+                                std::to_string(g.FN) + "))");
+  }
+  const ConvGeometry one = detail::one_sample(g.conv);
+  const ConvGeometry pool_one = detail::one_sample(g.pool);
+  const std::size_t FN = g.FN, CK = g.conv.col_rows(), P = g.conv.OH * g.conv.OW;
+  const std::size_t pooled = FN * g.pool.OH * g.pool.OW, in_sample = g.conv.C * g.conv.H * g.conv.W;
+  Tensor<T> y = Tensor<T>::from_shape({g.conv.N, FN, g.pool.OH, g.pool.OW});
+  const bool need_index = has_bias ? will_record<T>({x, W, b}) : will_record<T>({x, W});
+  std::shared_ptr<detail::ArgmaxIndex> index;
+  if (need_index) index = detail::make_argmax_index(y.size(), g.pool.OH * g.pool.OW, P);
+  const T* pw = W.data().data();
+  const T* pb = has_bias ? b.data().data() : nullptr;
+  const std::size_t chunks = detail::sample_chunks(g.conv.N, FN * P * CK);
+  detail::parallel_chunks(chunks, [&](std::size_t c) {
+    // One sample's columns, then its (FN, OH*OW) convolution output, pooled from cache.
+    T* col = conv_workspace<T>(CK * P + FN * P);
+    T* block = col + CK * P;
+    for (std::size_t n = detail::chunk_begin(g.conv.N, chunks, c); n < detail::chunk_begin(g.conv.N, chunks, c + 1);
+         ++n) {
+      detail::conv_sample(x.data().data() + n * in_sample, pw, pb, one, FN, col, block);
+      detail::max_pool_planes(block, pool_one, y.data() + n * pooled,
+                              index ? index->offset.data() + n * pooled : nullptr);
+    }
+  });
+  if (!need_index) return Variable<T>(std::move(y));
+  detail::ArgmaxIndexPtr idx = std::move(index);
+  auto backward = [idx, g, stride, pad](const Inputs<T>& in, const Variable<T>&, const Variable<T>& gy) {
+    Grads<T> grads = make_grads<T>(in.size());
+    if (in[0].requires_grad()) {
+      grads[0] = conv2d_backward_input(detail::scatter_by_index(gy, idx, g.conv_shape()), in[1], in[0].shape(),
+                                       stride, pad);
+    }
+    const bool bias_grad = in.size() == 3 && in[2].requires_grad();
+    if (in[1].requires_grad()) {
+      Tensor<T> gb = bias_grad ? Tensor<T>::from_shape({g.FN}) : Tensor<T>();
+      grads[1] = pooled_weight_grad(in[0], gy, idx, g, in[1].data().shape(), stride, pad,
+                                    bias_grad ? gb.data() : nullptr);
+      // The bias gradient of the pooled output is the sum of gy itself (a scatter keeps sums); its
+      // value here comes from the scattered blocks, as conv2d's backward forms it.
+      if (bias_grad) grads[2] = detail::conv2d_backward_bias(gy, std::move(gb));
+    } else if (bias_grad) {
+      grads[2] = detail::conv2d_backward_bias(gy);
+    }
+    return grads;
+  };
+  // Brace lists, so the node's input list comes from the recycled ones (core/variable_lists.hpp).
+  if (has_bias) return record<T>("conv2d_max_pool2d", std::move(y), {x, W, b}, std::move(backward));
+  return record<T>("conv2d_max_pool2d", std::move(y), {x, W}, std::move(backward));
+}
+
+template Variable<float> conv2d_max_pool2d<float>(const Variable<float>&, const Variable<float>&,
+                                                  const Variable<float>&, std::size_t, std::size_t, std::size_t,
+                                                  std::size_t, std::size_t, std::size_t);
+template Variable<double> conv2d_max_pool2d<double>(const Variable<double>&, const Variable<double>&,
+                                                    const Variable<double>&, std::size_t, std::size_t, std::size_t,
+                                                    std::size_t, std::size_t, std::size_t);
+
+}  // namespace minidl
