@@ -34,9 +34,9 @@ using ArgmaxIndexPtr = std::shared_ptr<const ArgmaxIndex>;
 ConvGeometry max_pool_geometry(const char* op, const TensorShape& xs, std::size_t pool_h, std::size_t pool_w,
                                std::size_t stride, std::size_t pad);
 
-/// An index for `outputs` pooled values, planes of `out_plane` outputs over `in_plane` inputs,
-/// from the tensor-buffer and small-object caches (no system allocation in steady state).
-std::shared_ptr<ArgmaxIndex> make_argmax_index(std::size_t outputs, std::size_t out_plane, std::size_t in_plane);
+/// An index for the outputs of pooling geometry g (N*C planes), from the tensor-buffer and
+/// small-object caches (no system allocation in steady state).
+std::shared_ptr<ArgmaxIndex> make_argmax_index(const ConvGeometry& g);
 
 /// y = max over each pooling window of x (geometry g: N*C planes of H x W, window FH x FW, stride,
 /// pad), index = offset of each maximum within its plane (nullptr: not wanted). Ties go to the

@@ -86,7 +86,7 @@ Variable<T> conv2d_max_pool2d(const Variable<T>& x, const Variable<T>& W, const 
   Tensor<T> y = Tensor<T>::from_shape({g.conv.N, FN, g.pool.OH, g.pool.OW});
   const bool need_index = has_bias ? will_record<T>({x, W, b}) : will_record<T>({x, W});
   std::shared_ptr<detail::ArgmaxIndex> index;
-  if (need_index) index = detail::make_argmax_index(y.size(), g.pool.OH * g.pool.OW, P);
+  if (need_index) index = detail::make_argmax_index(g.pool);
   const T* pw = W.data().data();
   const T* pb = has_bias ? b.data().data() : nullptr;
   const std::size_t chunks = detail::sample_chunks(g.conv.N, FN * P * CK);
