@@ -86,6 +86,14 @@ inline std::size_t sample_chunks(std::size_t n, std::size_t flops_per_sample) {
   return n * flops_per_sample < (std::size_t(1) << 20) ? 1 : std::min(n, kSampleChunks);
 }
 
+/// Where a second block starts after `col_values` column values in a conv workspace: rounded up to
+/// 64 bytes, as the workspace itself is aligned, so both blocks start on a cache line.
+template <typename T>
+constexpr std::size_t after_columns(std::size_t col_values) {
+  constexpr std::size_t per_line = 64 / sizeof(T);
+  return (col_values + per_line - 1) / per_line * per_line;
+}
+
 /// The weight gradient sums over samples: kWeightGradChunks partial sums (one for small problems),
 /// one per chunk of samples, added in chunk order. The count depends on the sizes only, so the
 /// result is the same bit for bit at every thread count.
@@ -128,8 +136,8 @@ void weight_grad_kernel(const T* x, const ConvGeometry& g, std::size_t FN, bool 
   const std::size_t per_chunk = FN * CK + FN;
   Tensor<T> partial = Tensor<T>::from_shape({(chunks - 1) * per_chunk});
   parallel_chunks(chunks, [&](std::size_t c) {
-    T* col = conv_workspace<T>(CK * P + (gy_scratch ? FN * P : 0));
-    T* scratch = gy_scratch ? col + CK * P : nullptr;
+    T* col = conv_workspace<T>(gy_scratch ? after_columns<T>(CK * P) + FN * P : CK * P);
+    T* scratch = gy_scratch ? col + after_columns<T>(CK * P) : nullptr;
     T* cw = c == 0 ? gw : partial.data() + (c - 1) * per_chunk;
     T* cb = c == 0 ? gb : (gb ? cw + FN * CK : nullptr);
     const std::size_t first = chunk_begin(g.N, chunks, c), end = chunk_begin(g.N, chunks, c + 1);

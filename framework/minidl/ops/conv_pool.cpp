@@ -92,8 +92,8 @@ Variable<T> conv2d_max_pool2d(const Variable<T>& x, const Variable<T>& W, const 
   const std::size_t chunks = detail::sample_chunks(g.conv.N, FN * P * CK);
   detail::parallel_chunks(chunks, [&](std::size_t c) {
     // One sample's columns, then its (FN, OH*OW) convolution output, pooled from cache.
-    T* col = conv_workspace<T>(CK * P + FN * P);
-    T* block = col + CK * P;
+    T* col = conv_workspace<T>(detail::after_columns<T>(CK * P) + FN * P);
+    T* block = col + detail::after_columns<T>(CK * P);
     for (std::size_t n = detail::chunk_begin(g.conv.N, chunks, c); n < detail::chunk_begin(g.conv.N, chunks, c + 1);
          ++n) {
       detail::conv_sample(x.data().data() + n * in_sample, pw, pb, one, FN, col, block);
