@@ -46,6 +46,10 @@ void parallel_chunks(std::size_t chunks, F&& fn) {
 /// [begin, end) of chunk i when n items are cut into `chunks` near-equal chunks.
 inline std::size_t chunk_begin(std::size_t n, std::size_t chunks, std::size_t i) { return n * i / chunks; }
 
+/// The fewest elements worth splitting a memory-bound elementwise pass (a copy, ReLU and its
+/// gradient) over threads for: below it, waking a worker costs about what the second core saves.
+constexpr std::size_t kMinParallelElements = std::size_t(1) << 16;
+
 /// Elementwise work on [0, n): fn(begin, end) over at most 8 chunks of at least `min_chunk`
 /// elements (so small arrays stay on the calling thread), with boundaries at multiples of 64
 /// elements so every chunk vectorises as the whole loop would. Each element's result must depend on

@@ -9,6 +9,7 @@
 
 #include "minidl/core/kernels.hpp"
 #include "minidl/core/record.hpp"
+#include "minidl/detail/parallel.hpp"
 #include "minidl/ops/arithmetic.hpp"
 
 namespace minidl {
@@ -85,7 +86,9 @@ Variable<T> relu_backward(const Variable<T>& gy, const Variable<T>& y) {
   const T* pyv = yv.data();
   const T* pg = gy.data().data();
   T* pgx = gx.data();
-  for (std::size_t i = 0, n = yv.size(); i < n; ++i) pgx[i] = pyv[i] > T(0) ? pg[i] : T(0);
+  detail::parallel_range(yv.size(), detail::kMinParallelElements, [=](std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) pgx[i] = pyv[i] > T(0) ? pg[i] : T(0);
+  });
   return record<T>("relu_backward", std::move(gx), {gy, y},
                    [](const Inputs<T>& in, const Variable<T>&, const Variable<T>& G) {
                      return make_grads<T>({relu_backward(G, in[1]), Variable<T>()});
@@ -176,7 +179,9 @@ Variable<T> relu(const Variable<T>& x) {
   T* py = y.data();
   // Written as "not <= 0" so a NaN passes through (max(NaN, 0) would quietly turn it into 0 and hide
   // bad data from every later check).
-  for (std::size_t i = 0, n = xv.size(); i < n; ++i) py[i] = !(px[i] <= T(0)) ? px[i] : T(0);
+  detail::parallel_range(xv.size(), detail::kMinParallelElements, [=](std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) py[i] = !(px[i] <= T(0)) ? px[i] : T(0);
+  });
   // The backward masks by the output the node holds anyway (y > 0 exactly where x > 0): nothing
   // extra is allocated in the forward pass or kept alive between forward and backward.
   return record<T>("relu", std::move(y), {x}, [](const Inputs<T>&, const Variable<T>& out, const Variable<T>& gy) {
