@@ -90,6 +90,30 @@ TEST_CASE("conv2d_max_pool2d: gradients agree with the composition at every thre
   blas::set_threads(before);
 }
 
+TEST_CASE("conv2d_max_pool2d: gradients for every subset of inputs that require them", "[conv][pool][fused]") {
+  // Each backward branch: input gradient alone, weights without bias, bias without weights, ...
+  for (int mask = 1; mask < 8; ++mask) {
+    INFO("x " << (mask & 1) << ", W " << ((mask >> 1) & 1) << ", b " << ((mask >> 2) & 1) << " require grad");
+    Generator gen(static_cast<std::uint64_t>(20 + mask));
+    auto x = uniform<float>({4, 2, 9, 8}, gen, -1, 1, (mask & 1) != 0);
+    auto W = uniform<float>({3, 2, 3, 3}, gen, -1, 1, (mask & 2) != 0);
+    auto b = uniform<float>({3}, gen, -1, 1, (mask & 4) != 0);
+    auto fused = conv2d_max_pool2d(x, W, b, 1, 1, 2, 2, 2);
+    auto composed = max_pool2d(conv2d(x, W, b, 1, 1), 2, 2, 2);
+    auto weights = uniform<float>(to_shape(fused.data().shape()), gen, -1, 1);
+    std::vector<Variable<float>> inputs;
+    for (const auto& v : {x, W, b})
+      if (v.requires_grad()) inputs.push_back(v);
+    const auto g_fused = grad(std::vector<Variable<float>>{sum(fused * weights)}, inputs);
+    const auto g_composed = grad(std::vector<Variable<float>>{sum(composed * weights)}, inputs);
+    REQUIRE(g_fused.size() == inputs.size());
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+      INFO("gradient " << i);
+      REQUIRE(same_bits(g_fused[i].data(), g_composed[i].data()));
+    }
+  }
+}
+
 TEST_CASE("conv2d_max_pool2d: a NaN propagates as in the composition", "[conv][pool][fused]") {
   check_same_as_composition<float>(kCases[0], 3, true);
   check_same_as_composition<double>(kCases[2], 4, true);

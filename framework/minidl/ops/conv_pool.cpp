@@ -64,6 +64,21 @@ Variable<T> pooled_weight_grad(const Variable<T>& x, const Variable<T>& gy, cons
                    });
 }
 
+// Σ over n, p of S(gy)[n, f, p] for the bias gradient when the weights need none: summed as
+// conv2d_backward_bias sums a whole gradient (sample by sample, each scattered row by sum_row), so
+// it equals the composition's bit for bit, without the whole scattered gradient in memory.
+template <typename T>
+Tensor<T> pooled_bias_sum(const Tensor<T>& gy, const detail::ArgmaxIndex& idx, const ConvPoolGeometry& g) {
+  const std::size_t FN = g.FN, P = g.conv.OH * g.conv.OW;
+  Tensor<T> value = zeros_tensor<T>({FN});
+  T* block = conv_workspace<T>(FN * P);
+  for (std::size_t n = 0; n < g.conv.N; ++n) {
+    detail::scatter_planes(gy.data(), idx, n * FN, FN, block);
+    for (std::size_t f = 0; f < FN; ++f) value.data()[f] += detail::sum_row(block + f * P, P);
+  }
+  return value;
+}
+
 }  // namespace
 
 template <typename T>
@@ -118,7 +133,7 @@ Variable<T> conv2d_max_pool2d(const Variable<T>& x, const Variable<T>& W, const 
       // value here comes from the scattered blocks, as conv2d's backward forms it.
       if (bias_grad) grads[2] = detail::conv2d_backward_bias(gy, std::move(gb));
     } else if (bias_grad) {
-      grads[2] = detail::conv2d_backward_bias(gy);
+      grads[2] = detail::conv2d_backward_bias(gy, pooled_bias_sum(gy.data(), *idx, g));
     }
     return grads;
   };
