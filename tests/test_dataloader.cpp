@@ -5,11 +5,15 @@
 
 #include <algorithm>
 #include <cstring>
+#include <memory>
+#include <stdexcept>
 #include <set>
 #include <vector>
 
 #include "minidl/data/dataloader.hpp"
 #include "minidl/data/dataset.hpp"
+#include "minidl/data/subset.hpp"
+#include "minidl/detail/blas.hpp"
 
 using namespace minidl;
 
@@ -249,4 +253,139 @@ TEST_CASE("first_items takes the leading items (the book's x_train[:n])", "[data
   REQUIRE(two->item_shape == minidl::Shape{2, 2});
   REQUIRE(minidl::first_items(set, 0) == set);   // 0 means all
   REQUIRE(minidl::first_items(set, 99) == set);  // more than there is: all
+}
+
+namespace {
+
+// `count` items of 28x28 bytes in which every byte value occurs, labels i % 10.
+std::shared_ptr<const ByteImageSet> every_byte_images(std::size_t count) {
+  auto set = std::make_shared<ByteImageSet>();
+  set->item_shape = {28, 28};
+  set->pixels.resize(count * 784);
+  for (std::size_t k = 0; k < set->pixels.size(); ++k) set->pixels[k] = static_cast<std::uint8_t>((k * 7 + k / 784) % 256);
+  for (std::size_t i = 0; i < count; ++i) set->labels.push_back(static_cast<std::uint8_t>(i % 10));
+  return set;
+}
+
+// get_batch of `items` against get() of each item, bit for bit, at 1, 2 and 3 threads.
+template <typename T>
+void check_batch_matches_items(const Dataset<T>& ds, const std::vector<std::size_t>& items) {
+  const std::size_t numel = ds.item_numel(), n = items.size();
+  std::vector<T> expected(n * numel);
+  std::vector<std::size_t> expected_labels(n);
+  for (std::size_t r = 0; r < n; ++r) expected_labels[r] = ds.get(items[r], expected.data() + r * numel);
+  const int before = blas::threads();
+  for (int threads : {1, 2, 3}) {
+    INFO(threads << " threads");
+    blas::set_threads(threads);
+    std::vector<T> got(n * numel, T(-7));
+    std::vector<std::size_t> labels(n, 99);
+    ds.get_batch(items.data(), n, got.data(), labels.data());
+    CHECK(std::memcmp(got.data(), expected.data(), got.size() * sizeof(T)) == 0);
+    CHECK(labels == expected_labels);
+  }
+  blas::set_threads(before);
+}
+
+}  // namespace
+
+TEMPLATE_TEST_CASE("ByteImageDataset: every byte converts to exactly byte / 255", "[data][loader]", float, double) {
+  // The conversion divides with multiply-adds where the CPU has FMA: it must equal the division
+  // for all 256 values, in get() and in get_batch().
+  auto set = std::make_shared<ByteImageSet>();
+  set->item_shape = {16, 16};
+  for (int b = 0; b < 256; ++b) set->pixels.push_back(static_cast<std::uint8_t>(b));
+  set->labels = {3};
+  const ByteImageDataset<TestType> ds(set);
+  std::vector<TestType> one(256), batch(256);
+  ds.get(0, one.data());
+  const std::size_t item = 0;
+  std::size_t label = 0;
+  ds.get_batch(&item, 1, batch.data(), &label);
+  CHECK(label == 3);
+  int wrong = 0;
+  for (int b = 0; b < 256; ++b) {
+    const TestType expected = static_cast<TestType>(b) / TestType(255);
+    if (one[b] != expected || batch[b] != expected) {
+      ++wrong;
+      UNSCOPED_INFO("byte " << b << ": get " << one[b] << ", get_batch " << batch[b] << ", byte / 255 " << expected);
+    }
+  }
+  CHECK(wrong == 0);
+
+  ImageFormat raw;
+  raw.normalize = false;
+  const ByteImageDataset<TestType> raw_ds(set, raw);
+  raw_ds.get(0, one.data());
+  for (int b = 0; b < 256; ++b) CHECK(one[b] == static_cast<TestType>(b));
+}
+
+TEST_CASE("get_batch equals get() item by item at every thread count", "[data][loader]") {
+  // 300 items of 784 values: large enough to be split across threads.
+  const auto images = every_byte_images(500);
+  std::vector<std::size_t> items;
+  for (std::size_t r = 0; r < 300; ++r) items.push_back((r * 37 + 11) % 500);
+  SECTION("bytes") { check_batch_matches_items(ByteImageDataset<float>(images), items); }
+  SECTION("bytes, not normalized") {
+    ImageFormat raw;
+    raw.normalize = false;
+    check_batch_matches_items(ByteImageDataset<double>(images, raw), items);
+  }
+  SECTION("tensor") {
+    check_batch_matches_items(TensorDataset<float>(images_tensor<float>(*images, ImageFormat{}),
+                                                   std::vector<std::size_t>(images->labels.begin(), images->labels.end()), 10),
+                              items);
+  }
+  SECTION("a small batch and an empty one") {
+    check_batch_matches_items(ByteImageDataset<float>(images), {4, 2});
+    check_batch_matches_items(ByteImageDataset<float>(images), {});
+  }
+}
+
+TEST_CASE("get_batch: an item out of range throws before any row is written", "[data][loader]") {
+  const auto images = every_byte_images(50);
+  const ByteImageDataset<float> bytes(images);
+  const TensorDataset<float> tensors(images_tensor<float>(*images, ImageFormat{}),
+                                     std::vector<std::size_t>(images->labels.begin(), images->labels.end()), 10);
+  const SubsetDataset<float> subset(bytes, {1, 2, 3});
+  const std::vector<std::size_t> items = {0, 1, 50, 2};
+  std::vector<float> out(4 * 784, -1.0f);
+  std::vector<std::size_t> labels(4, 99);
+  for (const Dataset<float>* ds : std::vector<const Dataset<float>*>{&bytes, &tensors, &subset}) {
+    try {
+      ds->get_batch(items.data(), items.size(), out.data(), labels.data());
+      FAIL("no exception");
+    } catch (const std::out_of_range& e) {
+      CHECK_THAT(e.what(), Catch::Contains("index 50"));
+    }
+    CHECK(std::all_of(out.begin(), out.end(), [](float v) { return v == -1.0f; }));
+    CHECK(labels == std::vector<std::size_t>(4, 99));
+  }
+}
+
+TEST_CASE("dataloader: a batch that fails to fill is not returned again as the last batch", "[data][loader]") {
+  // A dataset whose item 4 cannot be read: the loader's buffer is left half written (item 3 in its
+  // first row), and asking
+  // again for the batch before it must fill it again, not hand back the half-written buffer.
+  struct Flaky : Dataset<float> {
+    Shape shape{1};
+    std::size_t size() const override { return 6; }
+    const Shape& item_shape() const override { return shape; }
+    std::size_t num_classes() const override { return 2; }
+    std::size_t get(std::size_t i, float* features) const override {
+      if (i == 4) throw std::runtime_error("item 4 is unreadable");
+      features[0] = static_cast<float>(i);
+      return i % 2;
+    }
+    std::size_t label(std::size_t i) const override { return i % 2; }
+  } flaky;
+  LoaderOptions opt;
+  opt.batch_size = 3;
+  opt.sampling = Sampling::sequential;
+  DataLoader<float> loader(flaky, opt);
+  CHECK(loader.batch(0).features(0, 0) == 0.0f);
+  CHECK_THROWS_WITH(loader.batch(1), Catch::Contains("item 4"));
+  const Batch<float>& again = loader.batch(0);
+  CHECK(again.features(0, 0) == 0.0f);
+  CHECK(again.features(2, 0) == 2.0f);
 }

@@ -79,22 +79,19 @@ const Batch<T>& DataLoader<T>::batch(std::size_t step) {
   const std::size_t begin = step * options_.batch_size;
   const std::size_t n = std::min(options_.batch_size, order_.size() - begin);
   Batch<T>& b = buffer_for(n);
-  const std::size_t numel = dataset_.item_numel();
-  T* feat = b.features.data();
+  filled_ = nullptr;  // b may hold the batch last returned; if filling it throws, it holds neither
   if (options_.one_hot) std::fill(b.one_hot.begin(), b.one_hot.end(), T(0));
-  const std::size_t classes = dataset_.num_classes();
-  for (std::size_t r = 0; r < n; ++r) {
-    const std::size_t idx = order_[begin + r];
-    const std::size_t label = dataset_.get(idx, feat + r * numel);
-    b.indices[r] = idx;
-    b.labels[r] = label;
-    if (options_.one_hot) {
-      if (label >= classes) {
-        throw std::out_of_range("DataLoader: label " + std::to_string(label) + " of item " +
-                                std::to_string(idx) + " is not in [0, " + std::to_string(classes) +
-                                ")");
+  std::copy(order_.begin() + static_cast<std::ptrdiff_t>(begin), order_.begin() + static_cast<std::ptrdiff_t>(begin + n),
+            b.indices.begin());
+  dataset_.get_batch(b.indices.data(), n, b.features.data(), b.labels.data());
+  if (options_.one_hot) {
+    const std::size_t classes = dataset_.num_classes();
+    for (std::size_t r = 0; r < n; ++r) {
+      if (b.labels[r] >= classes) {
+        throw std::out_of_range("DataLoader: label " + std::to_string(b.labels[r]) + " of item " +
+                                std::to_string(b.indices[r]) + " is not in [0, " + std::to_string(classes) + ")");
       }
-      b.one_hot.data()[r * classes + label] = T(1);
+      b.one_hot.data()[r * classes + b.labels[r]] = T(1);
     }
   }
   b.step = step;

@@ -1,19 +1,46 @@
 #include "minidl/data/dataset.hpp"
 
+#include "minidl/detail/parallel.hpp"
+
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <stdexcept>
 #include <string>
 
 namespace minidl {
 
+void throw_item_out_of_range(const char* who, std::size_t item, std::size_t size) {
+  throw std::out_of_range(std::string(who) + ": index " + std::to_string(item) + " out of range for a dataset of " +
+                          std::to_string(size) + " items");
+}
+
 namespace {
 
 void check_index(std::size_t i, std::size_t n, const char* who) {
-  if (i >= n) {
-    throw std::out_of_range(std::string(who) + ": index " + std::to_string(i) +
-                            " out of range for a dataset of " + std::to_string(n) + " items");
+  if (i >= n) throw_item_out_of_range(who, i, n);
+}
+
+// Checks every item before any is written, so a bad index leaves the batch untouched.
+void check_items(const std::size_t* items, std::size_t n, std::size_t size, const char* who) {
+  for (std::size_t r = 0; r < n; ++r) check_index(items[r], size, who);
+}
+
+// Runs copy(begin, end) over rows [begin, end) of a batch of n items of `numel` values, split over
+// minidl's threads when the batch is large. Rows are independent, so any split gives the same
+// values. Fetching random items is bound by memory latency, not bandwidth, so a split pays at far
+// fewer values than an elementwise pass (detail::kMinParallelElements) does.
+template <typename F>
+void gather_rows(std::size_t n, std::size_t numel, F&& copy) {
+  constexpr std::size_t kMinChunkValues = std::size_t(1) << 14, kMaxChunks = 8;
+  const std::size_t chunks = std::min(kMaxChunks, std::max<std::size_t>(1, n * numel / kMinChunkValues));
+  if (chunks == 1) {
+    copy(std::size_t(0), n);
+    return;
   }
+  detail::parallel_chunks(chunks, [&](std::size_t i) {
+    copy(detail::chunk_begin(n, chunks, i), detail::chunk_begin(n, chunks, i + 1));
+  });
 }
 
 void check_byte_set(const ByteImageSet& set) {
@@ -37,16 +64,33 @@ void check_byte_set(const ByteImageSet& set) {
   }
 }
 
-// dst[k] = src[k] / 255 (or the raw byte value). Division, not multiplication by 1/255, so values
-// match the book's x.astype(float32) / 255.0 exactly. A plain arithmetic loop, not a 256-entry
-// lookup table: it vectorises (widen, convert, divide 16 lanes at a time), a table lookup does not.
+// dst[k] = src[k] / 255 (or the raw byte value), with the bits of the division, so values match the
+// book's x.astype(float32) / 255.0 exactly. A plain arithmetic loop, not a 256-entry lookup table: it
+// vectorises, a table lookup does not. Where the CPU has FMA, the quotient is x·(1/255) plus one
+// correction by the exact remainder x − 255·q (one FMA computes it unrounded): three multiply-adds,
+// cheaper than a vector division, and equal to it for every byte (tests/test_dataloader.cpp checks
+// all 256).
 template <typename T>
 void bytes_to_values(const std::uint8_t* __restrict src, std::size_t n, bool normalize, T* __restrict dst) {
   if (normalize) {
+#if defined(__FMA__)
+    const T inverse = T(1) / T(255);
+    for (std::size_t k = 0; k < n; ++k) {
+      const T x = static_cast<T>(src[k]), q = x * inverse;
+      dst[k] = std::fma(std::fma(-q, T(255), x), inverse, q);
+    }
+#else
     for (std::size_t k = 0; k < n; ++k) dst[k] = static_cast<T>(src[k]) / T(255);
+#endif
   } else {
     for (std::size_t k = 0; k < n; ++k) dst[k] = static_cast<T>(src[k]);
   }
+}
+
+// Asks for the cache lines of [p, p + bytes): a shuffled batch reads items from all over memory.
+inline void prefetch_range(const void* p, std::size_t bytes) {
+  const char* c = static_cast<const char*>(p);
+  for (std::size_t off = 0; off < bytes; off += 64) __builtin_prefetch(c + off);
 }
 
 }  // namespace
@@ -75,6 +119,23 @@ std::size_t ByteImageDataset<T>::get(std::size_t i, T* features) const {
   const std::size_t n = images_->item_numel();
   bytes_to_values(images_->pixels.data() + i * n, n, format_.normalize, features);
   return images_->labels[i];
+}
+
+template <typename T>
+void ByteImageDataset<T>::get_batch(const std::size_t* items, std::size_t n, T* features, std::size_t* labels) const {
+  check_items(items, n, size(), "ByteImageDataset::get_batch");
+  const std::size_t numel = images_->item_numel();
+  const std::uint8_t* pixels = images_->pixels.data();
+  // Two items ahead are in flight while one converts.
+  constexpr std::size_t kAhead = 2;
+  gather_rows(n, numel, [&](std::size_t begin, std::size_t end) {
+    for (std::size_t r = begin; r < std::min(end, begin + kAhead); ++r) prefetch_range(pixels + items[r] * numel, numel);
+    for (std::size_t r = begin; r < end; ++r) {
+      if (r + kAhead < end) prefetch_range(pixels + items[r + kAhead] * numel, numel);
+      bytes_to_values(pixels + items[r] * numel, numel, format_.normalize, features + r * numel);
+      labels[r] = images_->labels[items[r]];
+    }
+  });
 }
 
 template <typename T>
@@ -108,6 +169,19 @@ std::size_t TensorDataset<T>::get(std::size_t i, T* features) const {
   const std::size_t n = this->item_numel();
   std::memcpy(features, features_.data() + i * n, n * sizeof(T));
   return labels_[i];
+}
+
+template <typename T>
+void TensorDataset<T>::get_batch(const std::size_t* items, std::size_t n, T* features, std::size_t* labels) const {
+  check_items(items, n, size(), "TensorDataset::get_batch");
+  const std::size_t numel = this->item_numel();
+  const T* all = features_.data();
+  gather_rows(n, numel, [&](std::size_t begin, std::size_t end) {
+    for (std::size_t r = begin; r < end; ++r) {
+      std::memcpy(features + r * numel, all + items[r] * numel, numel * sizeof(T));
+      labels[r] = labels_[items[r]];
+    }
+  });
 }
 
 template <typename T>

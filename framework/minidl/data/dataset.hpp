@@ -12,6 +12,9 @@
 
 namespace minidl {
 
+/// Throws std::out_of_range naming `item`, `who` and a dataset of `size` items.
+[[noreturn]] void throw_item_out_of_range(const char* who, std::size_t item, std::size_t size);
+
 /// A finite, randomly accessible collection of labelled items whose features all share one shape.
 /// Labels are class indices in [0, num_classes()).
 template <typename T>
@@ -30,6 +33,18 @@ class Dataset {
   virtual std::size_t get(std::size_t i, T* features) const = 0;
   /// Item i's label alone (cheap: no features are written).
   virtual std::size_t label(std::size_t i) const = 0;
+  /// Writes the features of items[0..n) to consecutive rows of `features` (item_numel() values
+  /// each) and their labels to labels[0..n): what a DataLoader does for each batch. The default
+  /// calls get() for each item in turn. A dataset whose get() may run on several threads at once
+  /// can override this to split the batch across minidl's threads (set by blas::set_threads).
+  /// Throws std::out_of_range, before writing anything, if an item is not < size().
+  virtual void get_batch(const std::size_t* items, std::size_t n, T* features, std::size_t* labels) const {
+    for (std::size_t r = 0; r < n; ++r) {
+      if (items[r] >= size()) throw_item_out_of_range("Dataset::get_batch", items[r], size());
+    }
+    const std::size_t numel = item_numel();
+    for (std::size_t r = 0; r < n; ++r) labels[r] = get(items[r], features + r * numel);
+  }
 
   /// Values per item: the product of item_shape().
   std::size_t item_numel() const { return shape_size(item_shape()); }
@@ -76,6 +91,9 @@ class ByteImageDataset : public Dataset<T> {
   std::size_t num_classes() const override { return images_->num_classes; }
   std::size_t get(std::size_t i, T* features) const override;
   std::size_t label(std::size_t i) const override;
+  /// Split across minidl's threads for a large batch; each item's next bytes are fetched from
+  /// memory while the one before converts. Values are those of get(), at any thread count.
+  void get_batch(const std::size_t* items, std::size_t n, T* features, std::size_t* labels) const override;
 
   /// The underlying bytes.
   const ByteImageSet& images() const { return *images_; }
@@ -100,6 +118,8 @@ class TensorDataset : public Dataset<T> {
   std::size_t num_classes() const override { return num_classes_; }
   std::size_t get(std::size_t i, T* features) const override;
   std::size_t label(std::size_t i) const override;
+  /// Split across minidl's threads for a large batch, like ByteImageDataset's.
+  void get_batch(const std::size_t* items, std::size_t n, T* features, std::size_t* labels) const override;
 
   const Tensor<T>& features() const { return features_; }
   const std::vector<std::size_t>& labels() const { return labels_; }

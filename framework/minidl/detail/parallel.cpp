@@ -39,7 +39,8 @@ bool poll_briefly(F&& ready) {
 }
 
 // The persistent workers. One job at a time (run_mutex_); a job is published under state_mutex_
-// with a new generation number, and chunks are claimed with an atomic counter.
+// with a new generation number, chunks are claimed with an atomic counter, and the caller polls
+// atomic counts of unfinished chunks and of workers still inside the job.
 class Pool {
  public:
   ~Pool() {
@@ -73,7 +74,7 @@ class Pool {
       ctx_ = ctx;
       chunks_ = chunks;
       next_.store(0);
-      pending_ = chunks;
+      pending_.store(chunks, std::memory_order_relaxed);
       active_helpers_ = helpers;
       error_ = nullptr;
       generation_.store(generation_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
@@ -81,13 +82,14 @@ class Pool {
     wake_.notify_all();
     work(call, ctx, chunks);
     std::exception_ptr error;
-    poll_briefly([&] {
-      std::lock_guard<std::mutex> lock(state_mutex_);
-      return pending_ == 0 && joined_ == 0;
-    });
+    // Polled without the lock, so the caller waiting does not slow the workers finishing.
+    auto finished = [&] {
+      return pending_.load(std::memory_order_acquire) == 0 && joined_.load(std::memory_order_acquire) == 0;
+    };
+    poll_briefly(finished);
     {
       std::unique_lock<std::mutex> lock(state_mutex_);
-      done_.wait(lock, [&] { return pending_ == 0 && joined_ == 0; });
+      done_.wait(lock, finished);
       // A worker that wakes only now must not join this finished job (its ctx is about to die).
       active_helpers_ = 0;
       error = error_;
@@ -123,11 +125,14 @@ class Pool {
       ++done;
     }
     t_inside_chunk = was_inside;
-    if (done > 0) {
-      std::lock_guard<std::mutex> lock(state_mutex_);
-      pending_ -= done;
-      if (pending_ == 0) done_.notify_all();
-    }
+    if (done > 0 && pending_.fetch_sub(done, std::memory_order_acq_rel) == done) notify_done();
+  }
+
+  // Wakes a caller that stopped polling. Taking the lock first means the caller is either about to
+  // test its condition (and sees the new count) or already waiting: the wake-up cannot be lost.
+  void notify_done() {
+    { std::lock_guard<std::mutex> lock(state_mutex_); }
+    done_.notify_all();
   }
 
   void worker_loop(std::size_t index) {
@@ -145,17 +150,13 @@ class Pool {
         });
         if (stop_) return;
         seen = generation_.load(std::memory_order_relaxed);
-        ++joined_;
+        joined_.fetch_add(1, std::memory_order_relaxed);
         call = call_;
         ctx = ctx_;
         chunks = chunks_;
       }
       work(call, ctx, chunks);
-      {
-        std::lock_guard<std::mutex> lock(state_mutex_);
-        --joined_;
-        if (joined_ == 0) done_.notify_all();
-      }
+      if (joined_.fetch_sub(1, std::memory_order_acq_rel) == 1) notify_done();
     }
   }
 
@@ -168,9 +169,9 @@ class Pool {
   void* ctx_ = nullptr;
   std::size_t chunks_ = 0;
   std::atomic<std::size_t> next_{0};
-  std::size_t pending_ = 0;         // chunks not yet finished
-  std::size_t active_helpers_ = 0;  // workers with a smaller index join the current job
-  std::size_t joined_ = 0;          // workers inside work() for the current job
+  std::atomic<std::size_t> pending_{0};  // chunks not yet finished
+  std::size_t active_helpers_ = 0;       // workers with a smaller index join the current job
+  std::atomic<std::size_t> joined_{0};   // workers inside work() for the current job (joined under the lock)
   std::atomic<std::uint64_t> generation_{0};  // written under state_mutex_, polled without it
   std::exception_ptr error_;
   bool stop_ = false;

@@ -10,8 +10,10 @@ void SGD<T>::update(std::size_t, Tensor<T>& param, const Tensor<T>& grad) {
   const T lr = static_cast<T>(this->lr());
   T* w = param.data();
   const T* g = grad.data();
-  // Large parameters split across threads (elementwise: the same bits at any thread count).
-  detail::parallel_range(param.size(), std::size_t(1) << 17, [&](std::size_t begin, std::size_t end) {
+  // Large parameters split across threads (elementwise: the same bits at any thread count). Each
+  // element is three memory streams (weight in and out, gradient in), so half an elementwise
+  // pass's minimum already pays for a worker.
+  detail::parallel_range(param.size(), detail::kMinParallelElements / 2, [&](std::size_t begin, std::size_t end) {
     for (std::size_t i = begin; i < end; ++i) w[i] -= lr * g[i];
   });
 }
