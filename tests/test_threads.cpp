@@ -228,6 +228,36 @@ TEST_CASE("a conv net step is bit-identical at 1, 2 and 3 threads", "[threads][p
   }
 }
 
+TEST_CASE("a DataLoader fills shuffled batches over threads: the same batches as on one", "[threads][parallel]") {
+  // 400 byte images of 784 values: every batch of 100 is split across the threads.
+  auto images = std::make_shared<ByteImageSet>();
+  images->item_shape = {28, 28};
+  for (std::size_t k = 0; k < 400 * 784; ++k) images->pixels.push_back(static_cast<std::uint8_t>((k * 13) % 251));
+  for (std::size_t i = 0; i < 400; ++i) images->labels.push_back(static_cast<std::uint8_t>(i % 10));
+  const ByteImageDataset<float> data(images);
+  LoaderOptions options;
+  options.batch_size = 100;
+  options.seed = 3;
+  auto epochs = [&] {
+    DataLoader<float> loader(data, options);
+    std::vector<Tensor<float>> out;
+    for (int epoch = 0; epoch < 2; ++epoch) {
+      loader.start_epoch();
+      for (std::size_t b = 0; b < loader.num_batches(); ++b) out.push_back(loader.batch(b).features);
+    }
+    return out;
+  };
+  std::vector<Tensor<float>> one;
+  {
+    ParallelThreads scope(1);
+    one = epochs();
+  }
+  ParallelThreads scope(2);
+  const std::vector<Tensor<float>> two = epochs();
+  REQUIRE(two.size() == one.size());
+  for (std::size_t i = 0; i < one.size(); ++i) CHECK(same(two[i], one[i]));
+}
+
 TEMPLATE_TEST_CASE("large products split over threads: reproducible per count, within rounding across counts",
                    "[threads][parallel][blas]", float, double) {
   using T = TestType;
