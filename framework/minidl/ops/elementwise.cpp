@@ -82,12 +82,16 @@ template <typename T>
 Variable<T> relu_backward(const Variable<T>& gy, const Variable<T>& y) {
   const Tensor<T>& yv = y.data();
   // One fused pass: a select per element, which vectorises (xt::where over two tensors does not).
+  // gy is read whatever the mask: a load only under the condition would keep the loop scalar.
   Tensor<T> gx = Tensor<T>::from_shape(yv.shape());
   const T* pyv = yv.data();
   const T* pg = gy.data().data();
   T* pgx = gx.data();
   detail::parallel_range(yv.size(), detail::kMinParallelElements, [=](std::size_t begin, std::size_t end) {
-    for (std::size_t i = begin; i < end; ++i) pgx[i] = pyv[i] > T(0) ? pg[i] : T(0);
+    for (std::size_t i = begin; i < end; ++i) {
+      const T g = pg[i];
+      pgx[i] = pyv[i] > T(0) ? g : T(0);
+    }
   });
   return record<T>("relu_backward", std::move(gx), {gy, y},
                    [](const Inputs<T>& in, const Variable<T>&, const Variable<T>& G) {
