@@ -96,8 +96,11 @@ class Variable {
 
   /// An undefined handle (defined() is false).
   Variable() = default;
-  /// A leaf holding `data`. Set requires_grad to get a gradient in backward().
-  explicit Variable(Tensor<T> data, bool requires_grad = false, std::string name = {});
+  /// A leaf that takes `data` over (no copy). Set requires_grad to get a gradient in backward().
+  explicit Variable(Tensor<T>&& data, bool requires_grad = false, std::string name = {});
+  /// A leaf holding a copy of `data`, such as a DataLoader's batch; a large tensor is copied on
+  /// minidl's threads (blas::set_threads).
+  explicit Variable(const Tensor<T>& data, bool requires_grad = false, std::string name = {});
   /// Wraps an existing node (used by the engine and custom ops).
   explicit Variable(std::shared_ptr<Node<T>> node) : node_(std::move(node)) {}
 
