@@ -175,8 +175,8 @@ constexpr std::size_t kDepthBlock = 64;
 // op(B)'s rows. Part 0 accumulates into C (with beta); each other part writes its own scratch block,
 // and the blocks are added to C in part order once all are done. Nothing is packed twice, at the
 // cost of one pass over C per extra part, so it pays for deep products: k at least as large as
-// both sides of C (W1's and SimpleConvNet's first fully connected layers, 2 threads / 1 thread
-// 0.51 and 0.52 instead of 0.60 and 0.64 split by rows, stand-alone).
+// both sides of C, such as the forward products of W1's and SimpleConvNet's first fully connected
+// layers (measured in docs/performance.md, "Latest measurements").
 template <typename T>
 void gemm_split_depth(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, T alpha, const T* a,
                       std::size_t lda, const T* b, std::size_t ldb, T beta, T* c, std::size_t ldc, std::size_t parts) {
