@@ -345,9 +345,14 @@ TEMPLATE_TEST_CASE("max_pool2d: fast kernels agree with the window-by-window def
     Shape xs;
     std::size_t ph, pw, stride, pad;
   };
-  // The 2x2/stride-2 rows (even and odd sizes), overlapping, padded and non-square windows.
-  const std::vector<Case> cases = {{{3, 2, 8, 10}, 2, 2, 2, 0}, {{2, 3, 7, 9}, 2, 2, 2, 0}, {{2, 2, 7, 7}, 3, 3, 2, 1},
-                                   {{1, 3, 6, 5}, 2, 3, 1, 0},  {{2, 1, 5, 6}, 2, 2, 2, 1}, {{1, 2, 9, 9}, 3, 3, 3, 0}};
+  // The 2x2/stride-2 planes: even widths pool in flat blocks of rows (the book's 24x24; 40x64 takes
+  // two blocks, the second partial; 9x24 leaves its last row out), odd widths and planes wider than
+  // a block row by row. Then overlapping, padded and non-square windows.
+  const std::vector<Case> cases = {{{3, 2, 8, 10}, 2, 2, 2, 0},  {{2, 3, 24, 24}, 2, 2, 2, 0},
+                                   {{1, 2, 40, 64}, 2, 2, 2, 0}, {{2, 2, 9, 24}, 2, 2, 2, 0},
+                                   {{1, 1, 4, 1026}, 2, 2, 2, 0}, {{2, 3, 7, 9}, 2, 2, 2, 0},
+                                   {{2, 2, 7, 7}, 3, 3, 2, 1},   {{1, 3, 6, 5}, 2, 3, 1, 0},
+                                   {{2, 1, 5, 6}, 2, 2, 2, 1},   {{1, 2, 9, 9}, 3, 3, 3, 0}};
   for (const Case& c : cases) {
     for (int variant = 0; variant < 4; ++variant) {
       std::vector<double> v = values(shape_size(c.xs), 7 + variant);

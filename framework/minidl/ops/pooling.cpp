@@ -118,13 +118,73 @@ inline bool max_pool_row_2x2(const T* __restrict r0, std::size_t W, std::size_t 
   return nan == 0;
 }
 
-// A whole plane of the book's pooling, row by row; false when a row holds a NaN (the caller then
-// redoes the plane row by row, exactly where needed). Out of line: inlined into the plane loop of
-// max_pool_planes, GCC vectorised the row loop about 2.5x worse (3000 planes of 24x24: 1.1 ms
-// against 0.42 ms).
+// The book's pooling over a block of whole output rows of a plane whose width is exactly 2*OW, in
+// two flat passes that vectorise without a scalar tail. Row by row, an output row of OW=12 (the
+// book's 24x24 planes) leaves a third of each row to scalar code with a branch per element (10x
+// slower on a Zen 5 core). Flat, the plane is one run of horizontal pairs (x[2p], x[2p+1]) that
+// never straddle rows:
+//   pass 1: hm[p] = the pair's max, hs[p] = 1 when it is the right one;
+//   pass 2: for every hm row j, the max of hm[j] and the row below, hm[j+OW].
+// Pass 2 also combines the odd rows with the even ones below them, which no window covers: twice
+// the work of its useful half, but flat. Ties keep the left element, then the top one, which is
+// row-major order: the first element equal to the maximum, as window_max_exact takes it. `nan`
+// gets 1 if any input read is NaN.
+template <typename T, std::size_t kPairs>
+void max_pool_rows_2x2_flat(const T* __restrict x, std::size_t rows, std::size_t OW, std::uint32_t in_offset,
+                            T* __restrict y, std::uint32_t* __restrict index, unsigned& nan) {
+  alignas(64) T hm[kPairs];
+  alignas(64) std::uint32_t hs[kPairs];
+  alignas(64) T vm[kPairs];
+  alignas(64) std::uint32_t vi[kPairs];
+  const std::size_t pairs = 2 * rows * OW, down_n = pairs - OW;
+  unsigned seen = 0;
+  for (std::size_t p = 0; p < pairs; ++p) {
+    const T l = x[2 * p], r = x[2 * p + 1];
+    const bool right = r > l;
+    hm[p] = right ? r : l;
+    hs[p] = right;
+    seen |= unsigned(l != l) | unsigned(r != r);
+  }
+  nan |= seen;
+  if (index) {
+    const auto below = static_cast<std::uint32_t>(2 * OW);  // input positions from one row to the next
+    for (std::size_t j = 0; j < down_n; ++j) {
+      const T t = hm[j], b = hm[j + OW];
+      const std::uint32_t top_at = in_offset + 2 * static_cast<std::uint32_t>(j);
+      const bool down = b > t;
+      vm[j] = down ? b : t;
+      vi[j] = down ? top_at + below + hs[j + OW] : top_at + hs[j];
+    }
+  } else {
+    for (std::size_t j = 0; j < down_n; ++j) {
+      const T t = hm[j], b = hm[j + OW];
+      vm[j] = b > t ? b : t;
+    }
+  }
+  for (std::size_t k = 0; k < rows; ++k) {  // the even hm rows are the window rows
+    std::memcpy(y + k * OW, vm + 2 * k * OW, OW * sizeof(T));
+    if (index) std::memcpy(index + k * OW, vi + 2 * k * OW, OW * sizeof(std::uint32_t));
+  }
+}
+
+// A whole plane of the book's pooling: flat blocks of rows where the width is 2*OW (at most 512
+// outputs wide), else row by row. False when an input holds a NaN (the caller then redoes the plane
+// row by row, exactly where needed). Out of line: inlined into the plane loop of max_pool_planes,
+// GCC vectorised the row loop about 2.5x worse.
 template <typename T>
 [[gnu::noinline]] bool max_pool_plane_2x2(const T* plane, std::size_t W, std::size_t OH, std::size_t OW, T* y,
                                           std::uint32_t* index) {
+  constexpr std::size_t kPairs = 1024;  // hm/vm blocks on the stack: 16 KiB in all for float
+  if (W == 2 * OW && 2 * OW <= kPairs) {
+    const std::size_t rows_per_block = kPairs / (2 * OW);
+    unsigned nan = 0;
+    for (std::size_t oh = 0; oh < OH; oh += rows_per_block) {
+      const std::size_t rows = std::min(rows_per_block, OH - oh);
+      max_pool_rows_2x2_flat<T, kPairs>(plane + 2 * oh * W, rows, OW, static_cast<std::uint32_t>(2 * oh * W),
+                                        y + oh * OW, index ? index + oh * OW : nullptr, nan);
+    }
+    return nan == 0;
+  }
   bool clean = true;
   for (std::size_t oh = 0; oh < OH; ++oh) {
     clean &= max_pool_row_2x2(plane + 2 * oh * W, W, OW, static_cast<std::uint32_t>(2 * oh * W), y + oh * OW,
