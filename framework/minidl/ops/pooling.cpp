@@ -183,7 +183,7 @@ template <typename T>
 [[gnu::noinline]] bool max_pool_plane_2x2(const T* plane, std::size_t W, std::size_t OH, std::size_t OW, T* y,
                                           std::uint32_t* index) {
   constexpr std::size_t kPairs = 1024;  // hm/vm blocks on the stack: 16 KiB in all for float
-  if (W == 2 * OW && 2 * OW <= kPairs) {
+  if (OW > 0 && W == 2 * OW && 2 * OW <= kPairs) {
     const std::size_t rows_per_block = kPairs / (2 * OW);
     unsigned nan = 0;
     for (std::size_t oh = 0; oh < OH; oh += rows_per_block) {
