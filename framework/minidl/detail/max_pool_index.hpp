@@ -22,6 +22,7 @@ struct ArgmaxIndex {
   PooledArray<std::uint32_t> offset;  ///< one per output element
   std::size_t out_plane = 0;          ///< OH*OW: outputs per plane
   std::size_t in_plane = 0;           ///< H*W: inputs per plane
+  bool disjoint = false;              ///< no two windows share an input (stride >= the window)
 };
 
 /// A shared, read-only index: a max-pool node and every backward op derived from it hold one.
@@ -46,7 +47,8 @@ template <typename T>
 void max_pool_planes(const T* x, const ConvGeometry& g, T* y, std::uint32_t* index);
 
 /// Planes [first, first + count) of scatter_by_index's result, written to y (count * in_plane
-/// values, zeroed first): y[off[k]] += x[k] over each plane's outputs. The raw kernel, for a
+/// values, zeroed first): y[off[k]] += x[k] over each plane's outputs (stored as 0 + x[k] when the
+/// windows are disjoint: the same value without reading y back). The raw kernel, for a
 /// caller that consumes the scattered planes at once (the fused conv's weight gradient).
 template <typename T>
 void scatter_planes(const T* x, const ArgmaxIndex& idx, std::size_t first, std::size_t count, T* y);

@@ -290,6 +290,7 @@ std::shared_ptr<ArgmaxIndex> make_argmax_index(const ConvGeometry& g) {
   index->offset = PooledArray<std::uint32_t>(g.N * g.C * g.OH * g.OW);
   index->out_plane = g.OH * g.OW;
   index->in_plane = g.H * g.W;
+  index->disjoint = g.stride >= g.FH && g.stride >= g.FW;
   return index;
 }
 
@@ -300,7 +301,14 @@ void scatter_planes(const T* x, const ArgmaxIndex& idx, std::size_t first, std::
   for (std::size_t i = 0; i < count; ++i) {
     T* plane = y + i * ins;
     std::fill(plane, plane + ins, T(0));
-    for (std::size_t k = (first + i) * outs, end = k + outs; k < end; ++k) plane[off[k]] += x[k];
+    const std::size_t begin = (first + i) * outs, end = begin + outs;
+    if (idx.disjoint) {
+      // Each position takes at most one gradient: a store, with the sum's value (0 + -0 is +0),
+      // and no load that waits on the fill's stores.
+      for (std::size_t k = begin; k < end; ++k) plane[off[k]] = T(0) + x[k];
+    } else {
+      for (std::size_t k = begin; k < end; ++k) plane[off[k]] += x[k];
+    }
   }
 }
 
