@@ -18,6 +18,13 @@ std::string missing_avx512(const CpuFeatures& cpu) {
   return "";
 }
 
+// Whether OpenBLAS core name `name` (any case, as OpenBLAS reads it) is one of its AVX-512 kernels.
+bool is_avx512_kernel(const std::string& name) {
+  std::string lower;
+  for (char c : name) lower += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  return lower == "skylakex" || lower == "cooperlake" || lower == "sapphirerapids";
+}
+
 }  // namespace
 
 KernelPlan plan_kernel(const CpuFeatures& cpu, const char* user_coretype, const char* policy) {
@@ -27,7 +34,15 @@ KernelPlan plan_kernel(const CpuFeatures& cpu, const char* user_coretype, const 
                                 "': expected 'auto' (minidl picks the fastest kernel the CPU and OS support) or "
                                 "'openblas' (OpenBLAS's own choice); to force a kernel set OPENBLAS_CORETYPE");
   }
-  if (user_coretype && *user_coretype) return {"", std::string("OPENBLAS_CORETYPE=") + user_coretype + " set by the user"};
+  if (user_coretype && *user_coretype) {
+    std::string reason = std::string("OPENBLAS_CORETYPE=") + user_coretype + " set by the user";
+    // A setting left in an environment can hold back a machine: say what it could run instead.
+    if (cpu.avx512_usable() && !is_avx512_kernel(user_coretype)) {
+      reason += std::string("; this CPU and OS support the AVX-512 kernel ") +
+                (cpu.avx512bf16 ? "Cooperlake" : "SkylakeX") + ": unset OPENBLAS_CORETYPE to use it";
+    }
+    return {"", reason};
+  }
   if (chosen_policy == "openblas") return {"", "OpenBLAS's own choice (MINIDL_BLAS_KERNEL=openblas)"};
   if (cpu.avx512_usable()) {
     return {cpu.avx512bf16 ? "Cooperlake" : "SkylakeX", "AVX-512 in CPU and OS: chosen by minidl"};

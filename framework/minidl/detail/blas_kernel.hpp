@@ -21,6 +21,7 @@ struct KernelPlan {
 
 /// The kernel choice, as a pure function of its inputs so it can be tested on any machine:
 /// - `user_coretype` (the caller's OPENBLAS_CORETYPE, nullptr if unset): when set, it always wins;
+///   where it names a kernel without AVX-512 on a machine that could run one, the reason says so;
 /// - `policy` (MINIDL_BLAS_KERNEL, nullptr if unset): "auto" or unset lets minidl choose, "openblas"
 ///   opts out (OpenBLAS's own choice); anything else throws std::invalid_argument naming the variable;
 /// - otherwise, with AVX-512 f/dq/bw/vl in the CPU and the ZMM state enabled by the OS, "SkylakeX"
