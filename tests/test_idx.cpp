@@ -307,6 +307,14 @@ TEST_CASE("idx: a gzip file claiming far more data than it holds costs memory on
   CHECK_THAT(msg, Catch::Contains("truncated data") && Catch::Contains("promises 1000000000 data bytes") &&
                       Catch::Contains("ends at byte offset 21 (decompressed)"));
   // The buffer starts at 64 KiB and grows only as data arrives; zero-filling a fixed multi-MiB
-  // chunk up front would show here.
-  CHECK(grown < 2048);
+  // chunk up front would show here. Under AddressSanitizer freed blocks stay resident in its
+  // quarantine, so the peak counts every block the read allocated, not the most alive at once
+  // (measured 2108 KiB there once): the bound leaves room for that and still catches a claim-sized
+  // buffer, which would be 1 GB.
+#if defined(__SANITIZE_ADDRESS__)
+  constexpr std::size_t kMaxGrowthKiB = 8192;
+#else
+  constexpr std::size_t kMaxGrowthKiB = 2048;
+#endif
+  CHECK(grown < kMaxGrowthKiB);
 }
