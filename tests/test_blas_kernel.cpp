@@ -18,6 +18,7 @@
 
 using minidl::detail::CpuFeatures;
 using minidl::detail::plan_kernel;
+using minidl::detail::same_kernel_name;
 
 namespace {
 
@@ -150,6 +151,8 @@ TEST_CASE("Kernel plan: the user's OPENBLAS_CORETYPE wins, MINIDL_BLAS_KERNEL=op
   // nor where the machine has none to offer.
   CHECK(plan_kernel(bf16, "skylakex", nullptr).reason == "OPENBLAS_CORETYPE=skylakex set by the user");
   CHECK(plan_kernel(avx512_cpu(), "Cooperlake", nullptr).reason == "OPENBLAS_CORETYPE=Cooperlake set by the user");
+  CHECK(same_kernel_name("SKYLAKEX", "SkylakeX"));
+  CHECK_FALSE(same_kernel_name("SkylakeX", "Skylake"));
   CpuFeatures no_zmm = avx512_cpu();
   no_zmm.os_zmm_state = false;
   CHECK(plan_kernel(no_zmm, "Haswell", nullptr).reason == "OPENBLAS_CORETYPE=Haswell set by the user");

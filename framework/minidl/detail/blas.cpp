@@ -9,7 +9,6 @@
 #include <sched.h>
 
 #include <algorithm>
-#include <cctype>
 #include <chrono>
 #include <stdexcept>
 #include <cstdlib>
@@ -77,12 +76,6 @@ void resolve(void* handle, const char* library, const char* symbol, F& out) {
   out = reinterpret_cast<F>(p);
 }
 
-bool same_name(std::string a, std::string b) {
-  for (auto& c : a) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  for (auto& c : b) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return a == b;
-}
-
 OpenBlas load_openblas() {
   OpenBlas lib;
   const char* library = kOpenBlasSoname;
@@ -123,7 +116,7 @@ OpenBlas load_openblas() {
   resolve(handle, library, "openblas_set_num_threads", lib.set_num_threads);
   resolve(handle, library, "openblas_get_num_threads", lib.get_num_threads);
   lib.kernel.name = lib.get_corename();
-  if (!lib.kernel.requested.empty() && !same_name(lib.kernel.requested, lib.kernel.name)) {
+  if (!lib.kernel.requested.empty() && !detail::same_kernel_name(lib.kernel.requested, lib.kernel.name)) {
     lib.kernel.reason += " (asked for " + lib.kernel.requested + ", OpenBLAS runs " + lib.kernel.name + ")";
   }
   return lib;

@@ -1,5 +1,7 @@
 #include "minidl/detail/blas_kernel.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <stdexcept>
 #include <string>
 
@@ -18,14 +20,20 @@ std::string missing_avx512(const CpuFeatures& cpu) {
   return "";
 }
 
-// Whether OpenBLAS core name `name` (any case, as OpenBLAS reads it) is one of its AVX-512 kernels.
+// Whether OpenBLAS core name `name` is one of its AVX-512 kernels.
 bool is_avx512_kernel(const std::string& name) {
-  std::string lower;
-  for (char c : name) lower += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
-  return lower == "skylakex" || lower == "cooperlake" || lower == "sapphirerapids";
+  return same_kernel_name(name, "SkylakeX") || same_kernel_name(name, "Cooperlake") ||
+         same_kernel_name(name, "SapphireRapids");
 }
 
 }  // namespace
+
+bool same_kernel_name(const std::string& a, const std::string& b) {
+  auto lower = [](unsigned char c) { return std::tolower(c); };
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [&](char x, char y) {
+           return lower(static_cast<unsigned char>(x)) == lower(static_cast<unsigned char>(y));
+         });
+}
 
 KernelPlan plan_kernel(const CpuFeatures& cpu, const char* user_coretype, const char* policy) {
   const std::string chosen_policy = policy ? policy : "";

@@ -30,5 +30,9 @@ struct KernelPlan {
 ///   which never uses an instruction the machine lacks.
 KernelPlan plan_kernel(const CpuFeatures& cpu, const char* user_coretype, const char* policy);
 
+/// Whether two OpenBLAS core names are the same kernel: OpenBLAS reads OPENBLAS_CORETYPE in any
+/// case ("skylakex" is SkylakeX).
+bool same_kernel_name(const std::string& a, const std::string& b);
+
 }  // namespace detail
 }  // namespace minidl
