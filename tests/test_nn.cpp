@@ -2,11 +2,14 @@
 #include <catch2/catch.hpp>
 
 #include <sstream>
+#include <stdexcept>
+#include <string>
 
 #include <minidl/minidl.hpp>
 #include <minidl/nn/activation.hpp>
 #include <minidl/nn/linear.hpp>
 #include <minidl/nn/sequential.hpp>
+#include <minidl/detail/matmul_as.hpp>
 
 #include <minidl/models/mlp.hpp>
 
@@ -122,4 +125,53 @@ TEST_CASE("Initialisers draw with the documented spread from the seeded generato
   REQUIRE(stddev(init_weight<double>({400, 300}, 400, Init::Std, g1, 0.01)) == Approx(0.01).epsilon(0.02));
   REQUIRE(parse_init("He") == Init::He);
   REQUIRE_THROWS_WITH(parse_init("lecun"), Catch::Contains("unknown initialisation 'lecun'"));
+}
+
+TEST_CASE("linear reads (N,...) and (...,D) inputs in place: no reshape, the same values and gradients",
+          "[nn][linear]") {
+  Generator gen(11);
+  Linear<double> fc(12, 3, gen);
+  for (const Shape& shape : {Shape{3, 3, 2, 2}, Shape{2, 2, 12}}) {
+    INFO("x " << shape_str(shape));
+    const Var64 x = uniform<double>(shape, gen, -1, 1, true);
+    const Var64 y = fc(x);
+    // One recorded op straight on x: nothing copies x into a 2-D tensor first.
+    REQUIRE(y.op() != nullptr);
+    CHECK(std::string(y.op()) == "linear");
+    REQUIRE(y.inputs().size() == 3);
+    CHECK(y.inputs()[0].node() == x.node());
+    // The same product as on an explicit 2-D copy, bit for bit, values and gradients.
+    const std::size_t rows = x.size() / 12;
+    const Var64 x2 = Var64(Tensor<double>(reshape(x, Shape{rows, 12}).data()), true);
+    const Var64 y2 = linear(x2, fc.W, fc.b);
+    const Var64 g = uniform<double>(y.shape(), gen, -1, 1);
+    CHECK((y.data() == reshape(y2, y.shape()).data()));
+    fc.zero_grad();
+    y.backward(g.data());
+    const Tensor<double> gw = fc.W.grad().data(), gb = fc.b.grad().data();
+    fc.zero_grad();
+    y2.backward(reshape(g, y2.shape()).data());
+    REQUIRE(x.grad().shape() == shape);
+    CHECK((x.grad().data() == reshape(x2.grad(), shape).data()));
+    CHECK((gw == fc.W.grad().data()));
+    CHECK((gb == fc.b.grad().data()));
+  }
+  // Widths that fit neither reading are refused, naming both shapes.
+  try {
+    fc(uniform<double>({2, 5, 7}, gen));
+    FAIL("no exception");
+  } catch (const std::invalid_argument& e) {
+    CHECK_THAT(e.what(), Catch::Contains("linear: x (2,5,7) x W (12,3)"));
+  }
+  // matmul_as checks that each read covers its tensor and that the result fits the shape.
+  const Var64 a = uniform<double>({2, 6}, gen), b = uniform<double>({3, 4}, gen);
+  using detail::MatrixView;
+  CHECK_THROWS_WITH(detail::matmul_as(a, MatrixView{4, 3}, b, MatrixView{3, 3}, false, false, TensorShape{4, 3}),
+                    Catch::Contains("matmul_as: (2,6) read as (4,3) x (3,4) read as (3,3)"));
+  CHECK_THROWS_WITH(detail::matmul_as(a, MatrixView{4, 3}, b, MatrixView{4, 3}, false, false, TensorShape{4, 3}),
+                    Catch::Contains("inner extents"));
+  CHECK_THROWS_WITH(detail::matmul_as(a, MatrixView{4, 3}, b, MatrixView{3, 4}, false, false, TensorShape{4, 3}),
+                    Catch::Contains("into (4,3)"));
+  CHECK(detail::matmul_as(a, MatrixView{4, 3}, b, MatrixView{3, 4}, false, false, TensorShape{2, 8}).shape() ==
+        Shape{2, 8});
 }

@@ -298,7 +298,7 @@ TEMPLATE_TEST_CASE("Embedding: integer ids look up rows; repeated ids add their 
   CHECK(emb.describe() == "Embedding(5, 3)");
 }
 
-TEST_CASE("Linear on (N,T,D) maps every position; (N,C,H,W) is still flattened", "[nn][linear]") {
+TEST_CASE("Linear on (N,T,D) maps every position; (N,C,H,W) is read as (N, C*H*W)", "[nn][linear]") {
   Generator gen(10);
   Linear<double> fc(4, 3, gen);
   const Var64 x = uniform<double>({2, 5, 4}, gen, -1, 1);

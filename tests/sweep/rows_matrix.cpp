@@ -1,5 +1,7 @@
-// Gradcheck rows for ops/matrix: matmul with every transpose-flag combination, batched 3-D, and
-// the fused linear layer and addmm.
+// Gradcheck rows for ops/matrix: matmul with every transpose-flag combination, batched 3-D, the
+// fused linear layer on 2-D, (...,D) and (N,...) inputs, addmm, and matmul_as, the in-place
+// matrix reading linear's gradients use.
+#include "minidl/detail/matmul_as.hpp"
 #include "sweep/sweep.hpp"
 
 namespace sweep {
@@ -32,6 +34,33 @@ std::vector<Row> matrix_rows() {
 
   rows.push_back({"linear x(4,3) W(3,5) b(5)", {{4, 3}, {3, 5}, {5}},
                   [](const Vs& v) { return linear(v[0], v[1], v[2]); }});
+  rows.push_back({"linear (...,D): x(2,3,4) W(4,5) b(5)", {{2, 3, 4}, {4, 5}, {5}},
+                  [](const Vs& v) { return linear(v[0], v[1], v[2]); }});
+  rows.push_back({"linear (N,...): x(2,2,1,3) W(6,4) b(4)", {{2, 2, 1, 3}, {6, 4}, {4}},
+                  [](const Vs& v) { return linear(v[0], v[1], v[2]); }});
+  // matmul_as with every flag combination, each tensor read as a matrix across its own axes:
+  // op(A) (3,4) · op(B) (4,2) -> (3,2), stored in yet another shape.
+  using detail::MatrixView;
+  rows.push_back({"matmul_as (3,2,2) as (3,4) x (2,2,2) as (4,2) -> (3,1,2)", {{3, 2, 2}, {2, 2, 2}},
+                  [](const Vs& v) {
+                    return detail::matmul_as(v[0], MatrixView{3, 4}, v[1], MatrixView{4, 2}, false, false,
+                                             TensorShape{3, 1, 2});
+                  }});
+  rows.push_back({"matmul_as aT (2,2,3) as (4,3) x (2,4,1) as (4,2) -> (6)", {{2, 2, 3}, {2, 4, 1}},
+                  [](const Vs& v) {
+                    return detail::matmul_as(v[0], MatrixView{4, 3}, v[1], MatrixView{4, 2}, true, false,
+                                             TensorShape{6});
+                  }});
+  rows.push_back({"matmul_as bT (3,2,2) as (3,4) x (1,2,4) as (2,4) -> (3,2)", {{3, 2, 2}, {1, 2, 4}},
+                  [](const Vs& v) {
+                    return detail::matmul_as(v[0], MatrixView{3, 4}, v[1], MatrixView{2, 4}, false, true,
+                                             TensorShape{3, 2});
+                  }});
+  rows.push_back({"matmul_as aT bT (2,2,3) as (4,3) x (2,1,4) as (2,4) -> (2,3)", {{2, 2, 3}, {2, 1, 4}},
+                  [](const Vs& v) {
+                    return detail::matmul_as(v[0], MatrixView{4, 3}, v[1], MatrixView{2, 4}, true, true,
+                                             TensorShape{2, 3});
+                  }});
   // Matmul feeding itself: the same W twice (a reused module's weight).
   rows.push_back({"matmul reuse (x W) W", {{2, 3}, {3, 3}}, [](const Vs& v) { return matmul(matmul(v[0], v[1]), v[1]); }});
   // A two-layer composition, so gradients pass through linear into linear.

@@ -1,7 +1,6 @@
 #include "minidl/nn/linear.hpp"
 
 #include "minidl/ops/matrix.hpp"
-#include "minidl/ops/shape.hpp"
 
 namespace minidl {
 
@@ -13,15 +12,8 @@ Linear<T>::Linear(std::size_t in_features, std::size_t out_features, Generator& 
 
 template <typename T>
 Variable<T> Linear<T>::forward(const Variable<T>& x) {
-  const auto& xs = x.data().shape();  // read in place: a Shape copy is a heap allocation per call
-  const std::size_t in = W.data().shape()[0];
-  if (xs.size() > 2 && xs.back() == in) {
-    // (..., D): every leading position is a row of one GEMM; (N,T,D) -> (N,T,H), the book's TimeAffine.
-    Shape out(xs.begin(), xs.end() - 1);
-    out.push_back(W.data().shape()[1]);
-    return reshape(linear(reshape(x, Shape{x.size() / in, in}), W, b), out);
-  }
-  return linear(xs.size() > 2 ? flatten(x, 1) : x, W, b);
+  // The op reads (...,in) and (N,...) inputs in place as matrices: no reshape copy either way.
+  return linear(x, W, b);
 }
 
 template <typename T>

@@ -2,8 +2,9 @@
 
 #include <stdexcept>
 
-#include "minidl/detail/blas.hpp"
 #include "minidl/core/record.hpp"
+#include "minidl/detail/blas.hpp"
+#include "minidl/detail/matmul_as.hpp"
 #include "minidl/ops/broadcasting.hpp"
 
 namespace minidl {
@@ -68,31 +69,93 @@ Variable<T> matmul(const Variable<T>& a, const Variable<T>& b, bool ta, bool tb)
                    });
 }
 
+namespace detail {
+
+namespace {
+
+std::string view_str(const TensorShape& s, MatrixView v, bool t) {
+  return shape_str(to_shape(s)) + " read as (" + std::to_string(v.rows) + "," + std::to_string(v.cols) + ")" +
+         (t ? "ᵀ" : "");
+}
+
+}  // namespace
+
+template <typename T>
+Variable<T> matmul_as(const Variable<T>& a, MatrixView av, const Variable<T>& b, MatrixView bv, bool ta, bool tb,
+                      const TensorShape& shape) {
+  const std::size_t m = ta ? av.cols : av.rows, k = ta ? av.rows : av.cols;
+  const std::size_t kb = tb ? bv.cols : bv.rows, n = tb ? bv.rows : bv.cols;
+  std::size_t out = 1;
+  for (std::size_t e : shape) out *= e;
+  if (av.rows * av.cols != a.size() || bv.rows * bv.cols != b.size() || k != kb || out != m * n) {
+    throw std::invalid_argument("matmul_as: " + view_str(a.data().shape(), av, ta) + " x " +
+                                view_str(b.data().shape(), bv, tb) + " into " + shape_str(to_shape(shape)) +
+                                " (each read must cover its tensor, the inner extents must agree and the result "
+                                "must have " + std::to_string(m) + "x" + std::to_string(n) + " values)");
+  }
+  Tensor<T> y = Tensor<T>::from_shape(shape);
+  blas::gemm<T>(ta, tb, m, n, k, T(1), a.data().data(), av.cols, b.data().data(), bv.cols, T(0), y.data(), n);
+  return record<T>("matmul_as", std::move(y), {a, b},
+                   [av, bv, ta, tb, m, n](const Inputs<T>& in, const Variable<T>&, const Variable<T>& gy) {
+                     // matmul's backward on the same reads, with gy read as (m,n); each gradient
+                     // takes its input's own shape.
+                     Grads<T> grads = make_grads<T>(2);
+                     const Variable<T>& A = in[0];
+                     const Variable<T>& B = in[1];
+                     const MatrixView gv{m, n};
+                     if (A.requires_grad()) {
+                       grads[0] = ta ? matmul_as(B, bv, gy, gv, tb, true, A.data().shape())
+                                     : matmul_as(gy, gv, B, bv, false, !tb, A.data().shape());
+                     }
+                     if (B.requires_grad()) {
+                       grads[1] = tb ? matmul_as(gy, gv, A, av, true, ta, B.data().shape())
+                                     : matmul_as(A, av, gy, gv, !ta, false, B.data().shape());
+                     }
+                     return grads;
+                   });
+}
+
+}  // namespace detail
+
 template <typename T>
 Variable<T> linear(const Variable<T>& x, const Variable<T>& W, const Variable<T>& b) {
   const auto &xs = x.data().shape(), &ws = W.data().shape(), &bs = b.data().shape();
-  if (xs.size() != 2 || ws.size() != 2 || xs[1] != ws[0]) {
+  // x is read in place as a matrix of D-wide rows: the last axis when it is D wide, (...,D) ->
+  // (...,H); otherwise one row per sample over all axes after the first, (N,...) -> (N,H).
+  const std::size_t d = ws.size() == 2 ? ws[0] : 0;
+  std::size_t per_sample = 1;
+  for (std::size_t i = 1; i < xs.size(); ++i) per_sample *= xs[i];
+  const bool by_last = xs.size() >= 2 && xs.back() == d;
+  if (ws.size() != 2 || xs.size() < 2 || !(by_last || per_sample == d)) {
     throw std::invalid_argument("linear: x " + shape_str(x.shape()) + " x W " + shape_str(W.shape()) +
-                                " (needs x (N,D) and W (D,H))");
+                                " (needs W (D,H) and x (N,D), (...,D), or (N,...) with D values per sample)");
   }
-  const std::size_t n = xs[0], d = xs[1], h = ws[1];
+  const std::size_t h = ws[1];
   if (!(bs.size() == 1 && bs[0] == h)) {
     throw std::invalid_argument("linear: bias " + shape_str(b.shape()) + " does not match W " + shape_str(W.shape()) +
                                 " (needs b (" + std::to_string(h) + "))");
   }
-  Tensor<T> y = Tensor<T>::from_shape({n, h});
+  TensorShape ys(xs.begin(), by_last ? xs.end() - 1 : xs.begin() + 1);
+  ys.push_back(h);
+  std::size_t n = 1;
+  for (std::size_t i = 0; i + 1 < ys.size(); ++i) n *= ys[i];
+  Tensor<T> y = Tensor<T>::from_shape(ys);
   // Broadcast b into every row, then accumulate x·W on top with beta = 1.
   const T* pb = b.data().data();
   T* py = y.data();
   for (std::size_t r = 0; r < n; ++r) std::copy(pb, pb + h, py + r * h);
   blas::gemm<T>(false, false, n, h, d, T(1), x.data().data(), d, W.data().data(), h, T(1), py, h);
-  return record<T>("linear", std::move(y), {x, W, b}, [](const Inputs<T>& in, const Variable<T>&, const Variable<T>& gy) {
-    Grads<T> grads = make_grads<T>(3);
-    if (in[0].requires_grad()) grads[0] = matmul(gy, in[1], false, true);  // (N,H)·(D,H)ᵀ -> (N,D)
-    if (in[1].requires_grad()) grads[1] = matmul(in[0], gy, true, false);  // (N,D)ᵀ·(N,H) -> (D,H)
-    if (in[2].requires_grad()) grads[2] = sum_to_like(gy, in[2]);          // (N,H) -> (H)
-    return grads;
-  });
+  return record<T>("linear", std::move(y), {x, W, b},
+                   [n, d, h](const Inputs<T>& in, const Variable<T>&, const Variable<T>& gy) {
+                     const detail::MatrixView xv{n, d}, wv{d, h}, gv{n, h};
+                     Grads<T> grads = make_grads<T>(3);
+                     if (in[0].requires_grad())  // (n,H)·(D,H)ᵀ -> (n,D), in x's shape
+                       grads[0] = detail::matmul_as(gy, gv, in[1], wv, false, true, in[0].data().shape());
+                     if (in[1].requires_grad())  // (n,D)ᵀ·(n,H) -> (D,H)
+                       grads[1] = detail::matmul_as(in[0], xv, gy, gv, true, false, in[1].data().shape());
+                     if (in[2].requires_grad()) grads[2] = sum_to_like(gy, in[2]);  // (...,H) -> (H)
+                     return grads;
+                   });
 }
 
 template <typename T>
@@ -118,6 +181,10 @@ template Variable<float> matmul<float>(const Variable<float>&, const Variable<fl
 template Variable<double> matmul<double>(const Variable<double>&, const Variable<double>&, bool, bool);
 template Variable<float> linear<float>(const Variable<float>&, const Variable<float>&, const Variable<float>&);
 template Variable<double> linear<double>(const Variable<double>&, const Variable<double>&, const Variable<double>&);
+template Variable<float> detail::matmul_as<float>(const Variable<float>&, detail::MatrixView, const Variable<float>&,
+                                                  detail::MatrixView, bool, bool, const TensorShape&);
+template Variable<double> detail::matmul_as<double>(const Variable<double>&, detail::MatrixView, const Variable<double>&,
+                                                    detail::MatrixView, bool, bool, const TensorShape&);
 template Variable<float> addmm<float>(const Variable<float>&, const Variable<float>&, const Variable<float>&);
 template Variable<double> addmm<double>(const Variable<double>&, const Variable<double>&, const Variable<double>&);
 

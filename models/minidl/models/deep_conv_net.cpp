@@ -30,7 +30,8 @@ DeepConvNet<T>::DeepConvNet(Generator& gen, const DeepConvNetConfig& c) : config
       w /= 2;
     }
   }
-  this->add("flatten", std::make_shared<Flatten<T>>(1));
+  // fc1 reads the (N, 64, h, w) map in place as (N, 64*h*w) rows, as the book's Affine does: 64
+  // channels never look like rows of the last axis, so no flattening copy is needed.
   this->add("fc1", std::make_shared<Linear<T>>(ch * h * w, c.hidden, gen, Init::He));
   this->add("relu7", std::make_shared<ReLU<T>>());
   this->add("dropout1", std::make_shared<Dropout<T>>(c.dropout, gen));

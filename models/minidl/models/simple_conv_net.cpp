@@ -23,7 +23,10 @@ SimpleConvNet<T>::SimpleConvNet(Generator& gen, const SimpleConvNetConfig& c) : 
   this->add("conv1", std::make_shared<Conv2dMaxPool<T>>(c.channels, c.filter_num, c.filter_size, gen, c.stride, c.pad,
                                                         2, 2, c.init, c.stddev));
   this->add("relu1", std::make_shared<ReLU<T>>());
-  this->add("flatten", std::make_shared<Flatten<T>>(1));
+  // fc1 reads the pooled (N, FN, OH/2, OW/2) map in place as (N, pooled) rows, as the book's Affine
+  // does, with no flattening copy. Only a one-filter, one-row map (1, 1, D) would look to Linear
+  // like rows of its last axis; there Flatten says which reading is meant.
+  if (c.filter_num * (oh / 2) == 1) this->add("flatten", std::make_shared<Flatten<T>>(1));
   this->add("fc1", std::make_shared<Linear<T>>(pooled, c.hidden, gen, c.init, c.stddev));
   this->add("relu2", std::make_shared<ReLU<T>>());
   this->add("fc2", std::make_shared<Linear<T>>(c.hidden, c.classes, gen, c.init, c.stddev));
