@@ -381,13 +381,17 @@ TEMPLATE_TEST_CASE("max_pool2d: fast kernels agree with the window-by-window def
           REQUIRE(std::signbit(y.data().data()[k]) == std::signbit(expected));
         }
       }
-      // Backward routes output k's gradient (k + 1) to its winner only.
+      // Backward routes output k's gradient (k + 1, or -0 for every fifth) to its winner only; every
+      // other input gets +0, and so does a winner of -0 (0 + -0 is +0, as the sum into zeros gives).
       Tensor<T> gy = Tensor<T>::from_shape(y.shape());
-      for (std::size_t k = 0; k < gy.size(); ++k) gy.data()[k] = static_cast<T>(k + 1);
+      for (std::size_t k = 0; k < gy.size(); ++k) gy.data()[k] = k % 5 == 4 ? -T(0) : static_cast<T>(k + 1);
       y.backward(gy);
       std::vector<double> expected_gx(v.size(), 0.0);
-      for (std::size_t k = 0; k < arg.size(); ++k) expected_gx[arg[k]] += static_cast<double>(k + 1);
-      for (std::size_t i = 0; i < v.size(); ++i) REQUIRE(x.grad().data().data()[i] == static_cast<T>(expected_gx[i]));
+      for (std::size_t k = 0; k < arg.size(); ++k) expected_gx[arg[k]] += static_cast<double>(gy.data()[k]);
+      for (std::size_t i = 0; i < v.size(); ++i) {
+        REQUIRE(x.grad().data().data()[i] == static_cast<T>(expected_gx[i]));
+        REQUIRE(std::signbit(x.grad().data().data()[i]) == std::signbit(expected_gx[i]));
+      }
       // Without a graph the kernel skips the index but must pool the same values.
       NoGradGuard no_grad;
       const Tensor<T> y2 = max_pool2d(x, c.ph, c.pw, c.stride, c.pad).data();

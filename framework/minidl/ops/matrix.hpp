@@ -14,9 +14,14 @@ namespace minidl {
 template <typename T>
 Variable<T> matmul(const Variable<T>& a, const Variable<T>& b, bool transpose_a = false, bool transpose_b = false);
 
-/// The book's Affine layer fused: y = x · W + b with x (N,D), W (D,H), b (H) -> y (N,H).
-/// Forward is one GEMM accumulating onto b broadcast into y. Backward: gx = gy · Wᵀ,
-/// gW = xᵀ · gy, gb = Σ_rows gy.
+/// The book's Affine layer fused: y = x · W + b with W (D,H), b (H) and x read in place as a
+/// matrix of D-wide rows, no copy:
+///  x (N,D) -> (N,H);
+///  x (...,D) -> (...,H), when the last axis is D wide (the book's TimeAffine);
+///  x (N,...) with D values per sample -> (N,H) (the book's Affine after a convolution).
+/// Forward is one GEMM accumulating onto b broadcast into y. Backward: gx = gy · Wᵀ in x's own
+/// shape, gW = xᵀ · gy, gb = Σ_rows gy (the products are detail::matmul_as). Throws
+/// std::invalid_argument naming x and W when x fits neither reading.
 template <typename T>
 Variable<T> linear(const Variable<T>& x, const Variable<T>& W, const Variable<T>& b);
 
