@@ -338,6 +338,12 @@ TEST_CASE("get_batch equals get() item by item at every thread count", "[data][l
                                                    std::vector<std::size_t>(images->labels.begin(), images->labels.end()), 10),
                               items);
   }
+  SECTION("subset (the base's gather on the mapped items)") {
+    const ByteImageDataset<float> base(images);
+    std::vector<std::size_t> reversed(500);
+    for (std::size_t i = 0; i < 500; ++i) reversed[i] = 499 - i;
+    check_batch_matches_items(SubsetDataset<float>(base, reversed), items);
+  }
   SECTION("a small batch and an empty one") {
     check_batch_matches_items(ByteImageDataset<float>(images), {4, 2});
     check_batch_matches_items(ByteImageDataset<float>(images), {});
@@ -390,4 +396,53 @@ TEST_CASE("dataloader: a batch that fails to fill is not returned again as the l
   const Batch<float>& again = loader.batch(0);
   CHECK(again.features(0, 0) == 0.0f);
   CHECK(again.features(2, 0) == 2.0f);
+}
+
+TEST_CASE("dataloader: asks the dataset to prefetch the next batch while this one is in use", "[data][loader]") {
+  // A dataset that records what it is asked to prefetch, through a subset (which maps the items).
+  struct Recording : TensorDataset<double> {
+    using TensorDataset<double>::TensorDataset;
+    void prefetch(const std::size_t* items, std::size_t n) const override {
+      asked.emplace_back(items, items + n);
+      TensorDataset<double>::prefetch(items, n);
+    }
+    mutable std::vector<std::vector<std::size_t>> asked;
+  };
+  const TensorDataset<double> source = indexed_dataset<double>(24);
+  const Recording base(Tensor<double>(source.features()), source.labels(), 4);
+  std::vector<std::size_t> odd;
+  for (std::size_t i = 1; i < 24; i += 2) odd.push_back(i);
+  const SubsetDataset<double> subset(base, odd);
+  LoaderOptions opt;
+  opt.batch_size = 5;  // 12 items: batches of 5, 5 and 2
+  opt.seed = 3;
+  DataLoader<double> loader(subset, opt);
+  loader.start_epoch();
+  std::vector<std::vector<std::size_t>> batches;
+  for (std::size_t step = 0; step < loader.num_batches(); ++step) {
+    const std::size_t asked_before = base.asked.size();
+    const Batch<double>& b = loader.batch(step);
+    batches.push_back(b.indices);
+    // Values are untouched by the hint: row r is still subset item b.indices[r].
+    for (std::size_t r = 0; r < b.size(); ++r) CHECK(b.features(r, 0, 0) == 10.0 * static_cast<double>(odd[b.indices[r]]));
+    // One request per batch but the last, naming the base items of the next batch.
+    CHECK(base.asked.size() == asked_before + (step + 1 < loader.num_batches() ? 1 : 0));
+  }
+  REQUIRE(base.asked.size() == 2);
+  for (std::size_t k = 0; k < 2; ++k) {
+    std::vector<std::size_t> expected;
+    for (std::size_t i : batches[k + 1]) expected.push_back(odd[i]);
+    CHECK(base.asked[k] == expected);
+  }
+  // Asking for a batch already filled asks nothing more.
+  loader.batch(2);
+  CHECK(base.asked.size() == 2);
+  // Items out of range are skipped, not read: the hint never throws.
+  const std::vector<std::size_t> wild = {0, 999999, 3};
+  base.asked.clear();
+  CHECK_NOTHROW(subset.prefetch(wild.data(), wild.size()));
+  CHECK(base.asked == std::vector<std::vector<std::size_t>>{{1, 7}});
+  CHECK_NOTHROW(base.prefetch(wild.data(), wild.size()));
+  const auto images = every_byte_images(10);
+  CHECK_NOTHROW(ByteImageDataset<float>(images).prefetch(wild.data(), wild.size()));
 }

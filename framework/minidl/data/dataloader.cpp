@@ -94,6 +94,12 @@ const Batch<T>& DataLoader<T>::batch(std::size_t step) {
       b.one_hot.data()[r * classes + b.labels[r]] = T(1);
     }
   }
+  // The next batch's items start loading now, while the caller computes on this one: a shuffled
+  // batch's rows lie all over the dataset, and read cold they keep the gather waiting on memory.
+  if (step + 1 < steps) {
+    const std::size_t next = begin + options_.batch_size;
+    dataset_.prefetch(order_.data() + next, std::min(options_.batch_size, order_.size() - next));
+  }
   b.step = step;
   filled_ = &b;
   filled_step_ = step;

@@ -139,6 +139,14 @@ void ByteImageDataset<T>::get_batch(const std::size_t* items, std::size_t n, T* 
 }
 
 template <typename T>
+void ByteImageDataset<T>::prefetch(const std::size_t* items, std::size_t n) const {
+  const std::size_t numel = images_->item_numel(), count = size();
+  for (std::size_t r = 0; r < n; ++r) {
+    if (items[r] < count) prefetch_range(images_->pixels.data() + items[r] * numel, numel);
+  }
+}
+
+template <typename T>
 std::size_t ByteImageDataset<T>::label(std::size_t i) const {
   check_index(i, size(), "ByteImageDataset::label");
   return images_->labels[i];
@@ -182,6 +190,14 @@ void TensorDataset<T>::get_batch(const std::size_t* items, std::size_t n, T* fea
       labels[r] = labels_[items[r]];
     }
   });
+}
+
+template <typename T>
+void TensorDataset<T>::prefetch(const std::size_t* items, std::size_t n) const {
+  const std::size_t numel = this->item_numel(), count = size();
+  for (std::size_t r = 0; r < n; ++r) {
+    if (items[r] < count) prefetch_range(features_.data() + items[r] * numel, numel * sizeof(T));
+  }
 }
 
 template <typename T>

@@ -46,6 +46,15 @@ class Dataset {
     for (std::size_t r = 0; r < n; ++r) labels[r] = get(items[r], features + r * numel);
   }
 
+  /// A hint that items[0..n) will be read soon (a DataLoader's next batch): a dataset held in
+  /// memory may start loading their cache lines so the later get_batch does not wait on memory.
+  /// Changes no value and never throws; items that are not < size() are skipped. The default does
+  /// nothing.
+  virtual void prefetch(const std::size_t* items, std::size_t n) const {
+    (void)items;
+    (void)n;
+  }
+
   /// Values per item: the product of item_shape().
   std::size_t item_numel() const { return shape_size(item_shape()); }
 };
@@ -94,6 +103,8 @@ class ByteImageDataset : public Dataset<T> {
   /// Split across minidl's threads for a large batch; each item's next bytes are fetched from
   /// memory while the one before converts. Values are those of get(), at any thread count.
   void get_batch(const std::size_t* items, std::size_t n, T* features, std::size_t* labels) const override;
+  /// Asks for the cache lines of each item's row (Dataset::prefetch).
+  void prefetch(const std::size_t* items, std::size_t n) const override;
 
   /// The underlying bytes.
   const ByteImageSet& images() const { return *images_; }
@@ -120,6 +131,8 @@ class TensorDataset : public Dataset<T> {
   std::size_t label(std::size_t i) const override;
   /// Split across minidl's threads for a large batch, like ByteImageDataset's.
   void get_batch(const std::size_t* items, std::size_t n, T* features, std::size_t* labels) const override;
+  /// Asks for the cache lines of each item's row (Dataset::prefetch).
+  void prefetch(const std::size_t* items, std::size_t n) const override;
 
   const Tensor<T>& features() const { return features_; }
   const std::vector<std::size_t>& labels() const { return labels_; }

@@ -1,5 +1,6 @@
 #include "minidl/data/subset.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <numeric>
 #include <stdexcept>
@@ -22,6 +23,35 @@ std::size_t SubsetDataset<T>::get(std::size_t i, T* features) const {
   if (i >= indices_.size())
     throw std::out_of_range("SubsetDataset: item " + std::to_string(i) + " of " + std::to_string(indices_.size()));
   return base_.get(indices_[i], features);
+}
+
+// Base item numbers for a block of subset items, mapped on the stack: no allocation per batch.
+constexpr std::size_t kMapBlock = 256;
+
+template <typename T>
+void SubsetDataset<T>::get_batch(const std::size_t* items, std::size_t n, T* features, std::size_t* labels) const {
+  for (std::size_t r = 0; r < n; ++r) {
+    if (items[r] >= indices_.size()) throw_item_out_of_range("SubsetDataset::get_batch", items[r], indices_.size());
+  }
+  const std::size_t numel = this->item_numel();
+  std::size_t mapped[kMapBlock];
+  for (std::size_t lo = 0; lo < n; lo += kMapBlock) {
+    const std::size_t count = std::min(kMapBlock, n - lo);
+    for (std::size_t r = 0; r < count; ++r) mapped[r] = indices_[items[lo + r]];
+    base_.get_batch(mapped, count, features + lo * numel, labels + lo);
+  }
+}
+
+template <typename T>
+void SubsetDataset<T>::prefetch(const std::size_t* items, std::size_t n) const {
+  std::size_t mapped[kMapBlock];
+  for (std::size_t lo = 0; lo < n; lo += kMapBlock) {
+    std::size_t count = 0;
+    for (std::size_t r = lo; r < std::min(n, lo + kMapBlock); ++r) {
+      if (items[r] < indices_.size()) mapped[count++] = indices_[items[r]];
+    }
+    base_.prefetch(mapped, count);
+  }
 }
 
 template <typename T>

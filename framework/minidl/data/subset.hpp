@@ -23,7 +23,14 @@ class SubsetDataset : public Dataset<T> {
   std::size_t num_classes() const override { return base_.num_classes(); }
   std::size_t get(std::size_t i, T* features) const override;
   std::size_t label(std::size_t i) const override;
+  /// The base's get_batch on the mapped items, a block at a time (so a base that gathers a batch
+  /// fast, over threads, does so here too). Throws std::out_of_range before writing anything if an
+  /// item is not < size().
+  void get_batch(const std::size_t* items, std::size_t n, T* features, std::size_t* labels) const override;
+  /// The base's prefetch on the mapped items (Dataset::prefetch).
+  void prefetch(const std::size_t* items, std::size_t n) const override;
 
+  /// The base items, in subset order.
   const std::vector<std::size_t>& indices() const { return indices_; }
 
  private:
