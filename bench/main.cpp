@@ -11,8 +11,10 @@
 // W1-W3 are measured in rounds (bench/rounds.hpp): each round times one step run and one GEMM-only
 // run at every thread count in turn, so ratios are taken between runs seconds apart. Prints one JSON
 // line per workload and thread count as the workload finishes, then a table and the step-time
-// ratios between thread counts. Run from the repository root (or pass --data) so that data/mnist is
-// found.
+// ratios between thread counts. Before and after each of W1-W3 it probes how long a cache line
+// takes between two threads (bench/core_latency.hpp), which on a virtual machine moves with where
+// the host runs the vCPUs and governs the 2-thread figures. Run from the repository root (or pass
+// --data) so that data/mnist is found.
 
 #include <signal.h>
 #include <sys/resource.h>
@@ -49,6 +51,7 @@
 #include <minidl/models/two_layer_net.hpp>
 
 #include "alloc_counter.hpp"
+#include "core_latency.hpp"
 #include "gemm_baseline.hpp"
 #include "rounds.hpp"
 #include "timing.hpp"
@@ -87,6 +90,9 @@ struct Result {
   bench::Stats full_forward;    // W4 with --w4-full: the book's full-forward numerical gradient
   double max_diff_full = -1;    // W4 with --w4-full: max |incremental − full-forward|
   std::string threads_label;    // "t1", "t2", "auto:1": the thread setting of the run
+  // Core-to-core round trip (bench/core_latency.hpp) just before and just after the workload's
+  // rounds, in ns; negative when not measured.
+  double core_round_trip_before_ns = -1, core_round_trip_after_ns = -1;
 };
 
 double peak_rss_mib() {
@@ -149,6 +155,9 @@ void print_json(const Result& r, const RunSetup& setup) {
       << ",\"page_faults_per_step\":" << r.page_faults_per_step;
   }
   if (r.peak_rss_mib > 0) o << ",\"peak_rss_mib\":" << r.peak_rss_mib;
+  if (r.core_round_trip_before_ns > 0 && r.core_round_trip_after_ns > 0)
+    o << ",\"core_round_trip_ns\":{\"before\":" << r.core_round_trip_before_ns
+      << ",\"after\":" << r.core_round_trip_after_ns << "}";
   o << "}";
   std::cout << o.str() << std::endl;
 }
@@ -461,6 +470,20 @@ int run(const Config& cfg) {
     if (!s.choice.note.empty()) std::cout << "  " << s.choice.note << "\n";
 
   std::vector<Result> results;
+  // Runs one workload (W1-W3) between two probes of the core-to-core round trip.
+  auto probed = [](auto&& run) {
+    const double before = bench::core_round_trip_ns();
+    std::vector<Result> per_setting = run();
+    const double after = bench::core_round_trip_ns();
+    for (Result& r : per_setting) {
+      r.core_round_trip_before_ns = before;
+      r.core_round_trip_after_ns = after;
+    }
+    if (before > 0 && after > 0)
+      std::cout << "  " << per_setting.front().name << ": core-to-core round trip " << fmt(before, 0) << " ns before, "
+                << fmt(after, 0) << " ns after\n";
+    return per_setting;
+  };
   // Results of one workload, one per setting in order: printed as JSON lines and kept for the table.
   auto report = [&](std::vector<Result> per_setting) {
     for (std::size_t i = 0; i < per_setting.size(); ++i) {
@@ -471,13 +494,14 @@ int run(const Config& cfg) {
   };
   // W1: one run = one epoch of 600 steps (quick: 100 steps).
   if (wanted.count("W1")) {
-    std::vector<Result> w1 = run_mlp("W1", mnist, {784, 100, 10}, 100, cfg.quick ? 100 : 0, 50, reps, settings);
+    std::vector<Result> w1 =
+        probed([&] { return run_mlp("W1", mnist, {784, 100, 10}, 100, cfg.quick ? 100 : 0, 50, reps, settings); });
     for (Result& r : w1) r.peak_rss_mib = peak_rss_mib();
     report(std::move(w1));
   }
   if (wanted.count("W2"))
-    report(run_mlp("W2", mnist, {784, 512, 512, 10}, 128, cfg.quick ? 30 : 100, 20, reps, settings));
-  if (wanted.count("W3")) report(run_conv(mnist, cfg.quick ? 5 : 20, 5, reps, settings));
+    report(probed([&] { return run_mlp("W2", mnist, {784, 512, 512, 10}, 128, cfg.quick ? 30 : 100, 20, reps, settings); }));
+  if (wanted.count("W3")) report(probed([&] { return run_conv(mnist, cfg.quick ? 5 : 20, 5, reps, settings); }));
   if (wanted.count("W4")) {  // not interleaved: each thread setting in turn
     std::vector<Result> w4;
     for (const ThreadSetting& s : settings) {

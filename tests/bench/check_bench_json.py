@@ -6,11 +6,13 @@ Runs a quick W1 and W3 at --threads 1,2 for 2 rounds and checks, for every workl
 count: one JSON line; ratio_step_over_gemm, ratio_step_over_gemm_rounds and
 ratio_of_medians_step_over_gemm finite and positive, the first equal to the median of the second,
 min <= median <= max, one sample per round; ratio_over_first (against "t1") on the 2-thread line
-only; and the final "W step t2 / t1: median [min, max]" line per workload.
+only; core_round_trip_ns before and after, positive, on a machine with two CPUs or more; and the
+final "W step t2 / t1: median [min, max]" line per workload.
 """
 
 import json
 import math
+import os
 import re
 import subprocess
 import sys
@@ -66,6 +68,12 @@ def main():
             check_stats(r.get("ratio_over_first"), name + " ratio_over_first")
             if r.get("first_threads") != "t1":
                 fail(f"{name}: first_threads is {r.get('first_threads')!r}, expected 't1'")
+        if len(os.sched_getaffinity(0)) >= 2:  # the probe needs two CPUs
+            probe = r.get("core_round_trip_ns")
+            if not isinstance(probe, dict):
+                fail(f"{name}: core_round_trip_ns is {probe!r}, not an object")
+            for k in ("before", "after"):
+                positive(probe.get(k), f"{name} core_round_trip_ns.{k}")
     number = r"[0-9]+\.[0-9]+"
     for w in ("W1", "W3"):
         pattern = rf"^{w} step t2 / t1: ({number}) \[({number}), ({number})\]"
