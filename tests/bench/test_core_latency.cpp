@@ -21,10 +21,11 @@ TEST_CASE("core round trip: a plausible time on two CPUs, in bounded time even w
   }
   const auto start = std::chrono::steady_clock::now();
   const double ns = bench::core_round_trip_ns(std::chrono::milliseconds(5), 3);
-  // A round trip is two cache-line transfers: tens of ns on one chip at the least, and far below a
-  // millisecond unless a thread waited for a core.
+  // A round trip is two cache-line transfers: tens of ns on one chip at the least. Its upper end
+  // depends on the load (other tests may run beside this one, and a waiting thread yields its
+  // core), so only a broken probe would take a tenth of a second.
   CHECK(ns > 10);
-  CHECK(ns < 1e6);
+  CHECK(ns < 1e8);
   // A busy thread per CPU: the probe's threads must share cores, and still finish.
   std::atomic<bool> stop{false};
   std::vector<std::thread> busy;
