@@ -50,10 +50,10 @@ better=(--model better --dropout 0.3 "${tiny[@]}")
 "$train_lm" "${better[@]}" --epochs 3 --out "$work/parts" > "$work/first.log" 2>&1 &
 pid=$!
 inside=0
-for _ in $(seq 1200); do
+for _ in $(seq 6000); do  # polled often: a fast machine runs the 448 steps of margin in a few tenths of a second
   grep -q "^epoch 2/3 .* 64/256 " "$work/first.log" && { inside=1; break; }
   kill -0 "$pid" 2>/dev/null || { cat "$work/first.log"; fail "the first part ended before it could be interrupted"; }
-  sleep 0.1
+  sleep 0.02
 done
 [ "$inside" -eq 1 ] || { kill -KILL "$pid"; cat "$work/first.log"; fail "no progress line of epoch 2 within 120 s"; }
 kill -INT "$pid"  # inside epoch 2 (or 3 on a slow poll): 448 steps of margin
