@@ -5,10 +5,12 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <type_traits>
 #include <mutex>
 #include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -256,6 +258,205 @@ TEST_CASE("a DataLoader fills shuffled batches over threads: the same batches as
   const std::vector<Tensor<float>> two = epochs();
   REQUIRE(two.size() == one.size());
   for (std::size_t i = 0; i < one.size(); ++i) CHECK(same(two[i], one[i]));
+}
+
+TEST_CASE("background work: idle workers take its chunks, finish completes and rethrows", "[threads][parallel]") {
+  ParallelThreads scope(2);
+  struct Work {
+    std::vector<std::atomic<int>> runs = std::vector<std::atomic<int>>(6);
+    std::atomic<int> off_caller{0};
+    std::thread::id caller = std::this_thread::get_id();
+    std::size_t throw_at = 99;
+  } w;
+  auto call = [](void* ctx, std::size_t i) {
+    Work& work = *static_cast<Work*>(ctx);
+    ++work.runs[i];
+    if (std::this_thread::get_id() != work.caller) ++work.off_caller;
+    CHECK(detail::inside_parallel_chunk());  // nested splits run serially
+    if (i == work.throw_at) throw std::runtime_error("chunk " + std::to_string(i) + " failed");
+  };
+  REQUIRE(detail::start_background(6, call, &w));
+  CHECK_FALSE(detail::start_background(1, call, &w));  // one background job at a time
+  // The caller does not take part until finish: the idle worker must get to the chunks by itself.
+  for (int spin = 0; spin < 5000 && w.off_caller.load() == 0; ++spin) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  CHECK(w.off_caller.load() > 0);
+  detail::finish_background();
+  for (auto& r : w.runs) CHECK(r.load() == 1);
+
+  // A chunk's exception comes out of finish, after every chunk ran; the pool takes a new job after.
+  Work failing;
+  failing.throw_at = 2;
+  REQUIRE(detail::start_background(6, call, &failing));
+  CHECK_THROWS_WITH(detail::finish_background(), "chunk 2 failed");
+  for (auto& r : failing.runs) CHECK(r.load() == 1);
+  Work again;
+  REQUIRE(detail::start_background(6, call, &again));
+  detail::finish_background();
+  for (auto& r : again.runs) CHECK(r.load() == 1);
+
+  // Nothing starts on one thread, or from inside a chunk: the caller does that work itself.
+  {
+    ParallelThreads one(1);
+    CHECK_FALSE(detail::start_background(6, call, &w));
+  }
+  std::atomic<int> nested_started{0};
+  detail::parallel_chunks(2, [&](std::size_t) {
+    if (detail::start_background(1, call, &w)) ++nested_started;
+  });
+  CHECK(nested_started.load() == 0);
+}
+
+TEST_CASE("background work and split jobs from the caller interleave, and every chunk of both runs once",
+          "[threads][parallel]") {
+  ParallelThreads scope(2);
+  std::vector<std::atomic<int>> background(64);
+  auto call = [](void* ctx, std::size_t i) {
+    auto& runs = *static_cast<std::vector<std::atomic<int>>*>(ctx);
+    ++runs[i];
+    volatile double x = 0;  // a little work, so that the worker is inside a chunk now and then
+    for (int k = 0; k < 2000; ++k) x = x + std::sqrt(double(k));
+  };
+  REQUIRE(detail::start_background(background.size(), call, &background));
+  for (int job = 0; job < 50; ++job) {
+    std::vector<std::atomic<int>> foreground(8);
+    detail::parallel_chunks(foreground.size(), [&](std::size_t i) { ++foreground[i]; });
+    for (auto& r : foreground) REQUIRE(r.load() == 1);
+  }
+  detail::finish_background();
+  for (auto& r : background) CHECK(r.load() == 1);
+}
+
+namespace {
+
+// 40 items of 3 values (item i holds i, i + 0.25, i + 0.5; label i % 4) that records which threads
+// read it and can fail on one item: a stand-in for a user's dataset.
+class WatchedDataset : public Dataset<float> {
+ public:
+  explicit WatchedDataset(bool concurrent, std::size_t fail_item = 1000) : concurrent_(concurrent), fail_(fail_item) {}
+  std::size_t size() const override { return 40; }
+  const Shape& item_shape() const override { return shape_; }
+  std::size_t num_classes() const override { return 4; }
+  std::size_t get(std::size_t i, float* features) const override {
+    if (i >= size()) throw std::out_of_range("WatchedDataset: item " + std::to_string(i));
+    for (std::size_t k = 0; k < 3; ++k) features[k] = float(i) + 0.25f * float(k);
+    return i % 4;
+  }
+  std::size_t label(std::size_t i) const override { return i % 4; }
+  void get_batch(const std::size_t* items, std::size_t n, float* features, std::size_t* labels) const override {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      threads_.push_back(std::this_thread::get_id());
+      for (std::size_t r = 0; r < n; ++r) seen_.push_back(items[r]);
+    }
+    for (std::size_t r = 0; r < n; ++r) {
+      if (items[r] == fail_) throw std::runtime_error("WatchedDataset: item " + std::to_string(fail_) + " is corrupt");
+      labels[r] = get(items[r], features + r * 3);
+    }
+  }
+  bool concurrent_reads() const override { return concurrent_; }
+
+  std::size_t items_seen() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return seen_.size();
+  }
+  bool read_only_on(std::thread::id id) const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    for (const auto& t : threads_)
+      if (t != id) return false;
+    return true;
+  }
+
+ private:
+  bool concurrent_;
+  std::size_t fail_;
+  Shape shape_{3};
+  mutable std::mutex mutex_;
+  mutable std::vector<std::thread::id> threads_;
+  mutable std::vector<std::size_t> seen_;
+};
+
+// Waits (up to 5 s) until `data` has seen `items` items.
+bool wait_for_items(const WatchedDataset& data, std::size_t items) {
+  for (int spin = 0; spin < 5000 && data.items_seen() < items; ++spin)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  return data.items_seen() >= items;
+}
+
+}  // namespace
+
+TEST_CASE("a DataLoader fills the next batch in the background: the same batches, its error with that batch",
+          "[threads][parallel][dataloader]") {
+  LoaderOptions options;
+  options.batch_size = 8;
+  options.seed = 5;
+  options.one_hot = true;
+  // The reference: one thread, every batch filled when asked for.
+  WatchedDataset plain(true);
+  std::vector<Batch<float>> expect;
+  {
+    ParallelThreads one(1);
+    DataLoader<float> loader(plain, options);
+    for (int epoch = 0; epoch < 2; ++epoch) {
+      loader.start_epoch();
+      for (std::size_t b = 0; b < loader.num_batches(); ++b) expect.push_back(loader.batch(b));
+    }
+  }
+  ParallelThreads scope(2);
+  SECTION("the next batch is read while the caller computes, and every batch is as on one thread") {
+    WatchedDataset data(true);
+    DataLoader<float> loader(data, options);
+    std::size_t k = 0;
+    for (int epoch = 0; epoch < 2; ++epoch) {
+      loader.start_epoch();
+      for (std::size_t b = 0; b < loader.num_batches(); ++b, ++k) {
+        const Batch<float>& got = loader.batch(b);
+        CHECK(same(got.features, expect[k].features));
+        CHECK(same(got.one_hot, expect[k].one_hot));
+        CHECK(got.labels == expect[k].labels);
+        CHECK(got.indices == expect[k].indices);
+        CHECK(got.step == b);
+        // Before the caller asks for batch b+1, an idle thread reads its items.
+        if (b + 1 < loader.num_batches()) CHECK(wait_for_items(data, 8 * (k + 2)));
+      }
+    }
+    CHECK_FALSE(data.read_only_on(std::this_thread::get_id()));
+  }
+  SECTION("an error reading the next batch is thrown by the call for it, which then fills it again") {
+    const std::size_t bad = expect[1].indices[3];  // batch 1 of the first epoch holds it
+    WatchedDataset data(true, bad);
+    DataLoader<float> loader(data, options);
+    loader.start_epoch();
+    CHECK(same(loader.batch(0).features, expect[0].features));
+    CHECK_THROWS_WITH(loader.batch(1), "WatchedDataset: item " + std::to_string(bad) + " is corrupt");
+    // Batch 0 is still the current batch, whole; batch 1 fails again; batch 2 is fine.
+    CHECK(same(loader.batch(0).features, expect[0].features));
+    CHECK_THROWS_WITH(loader.batch(1), "WatchedDataset: item " + std::to_string(bad) + " is corrupt");
+    CHECK(same(loader.batch(2).features, expect[2].features));
+  }
+  SECTION("a dataset without concurrent reads is read only on the caller's thread") {
+    WatchedDataset data(false);
+    DataLoader<float> loader(data, options);
+    loader.start_epoch();
+    for (std::size_t b = 0; b < loader.num_batches(); ++b) CHECK(same(loader.batch(b).features, expect[b].features));
+    CHECK(data.read_only_on(std::this_thread::get_id()));
+  }
+  SECTION("a loader destroyed, restarted or reset with a fill under way") {
+    WatchedDataset data(true);
+    {
+      DataLoader<float> loader(data, options);
+      loader.start_epoch();
+      loader.batch(0);
+    }  // the destructor waits for the fill of batch 1
+    DataLoader<float> loader(data, options);
+    loader.start_epoch();
+    loader.batch(0);
+    loader.start_epoch();  // a new order: the fill of the old batch 1 is dropped
+    CHECK(same(loader.batch(1).features, expect[loader.num_batches() + 1].features));
+    loader.reset();
+    loader.start_epoch();
+    CHECK(same(loader.batch(0).features, expect[0].features));
+    CHECK(same(loader.batch(3).features, expect[3].features));  // not the next one: filled here
+  }
 }
 
 TEMPLATE_TEST_CASE("large products split over threads: reproducible per count, within rounding across counts",

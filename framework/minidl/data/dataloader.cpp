@@ -5,6 +5,9 @@
 #include <numeric>
 #include <stdexcept>
 #include <string>
+#include <utility>
+
+#include "minidl/detail/parallel.hpp"
 
 namespace minidl {
 
@@ -19,6 +22,11 @@ DataLoader<T>::DataLoader(const Dataset<T>& dataset, LoaderOptions options)
 }
 
 template <typename T>
+DataLoader<T>::~DataLoader() {
+  finish_ahead(false);
+}
+
+template <typename T>
 std::size_t DataLoader<T>::num_batches() const {
   const std::size_t n = dataset_.size(), b = options_.batch_size;
   if (options_.sampling == Sampling::with_replacement) {
@@ -29,6 +37,7 @@ std::size_t DataLoader<T>::num_batches() const {
 
 template <typename T>
 void DataLoader<T>::start_epoch() {
+  finish_ahead(false);  // a fill of the old order's next batch is of no use now
   const std::size_t n = dataset_.size();
   epoch_start_gen_ = gen_;
   if (options_.sampling == Sampling::with_replacement) {
@@ -53,6 +62,12 @@ void DataLoader<T>::start_epoch() {
 template <typename T>
 Batch<T>& DataLoader<T>::buffer_for(std::size_t n) {
   Batch<T>& b = n == options_.batch_size ? full_ : partial_;
+  size_buffer(b, n);
+  return b;
+}
+
+template <typename T>
+void DataLoader<T>::size_buffer(Batch<T>& b, std::size_t n) {
   if (b.labels.size() != n || b.features.size() != n * dataset_.item_numel()) {
     // First use (or a partial batch of another size): allocate once, then reuse.
     Shape shape{n};
@@ -63,7 +78,63 @@ Batch<T>& DataLoader<T>::buffer_for(std::size_t n) {
     b.indices.assign(n, 0);
     b.one_hot = options_.one_hot ? zeros_tensor<T>({n, dataset_.num_classes()}) : Tensor<T>();
   }
-  return b;
+}
+
+template <typename T>
+void DataLoader<T>::fill_one_hot(Batch<T>& b) const {
+  if (!options_.one_hot) return;
+  std::fill(b.one_hot.begin(), b.one_hot.end(), T(0));
+  const std::size_t classes = dataset_.num_classes();
+  for (std::size_t r = 0; r < b.size(); ++r) {
+    if (b.labels[r] >= classes) {
+      throw std::out_of_range("DataLoader: label " + std::to_string(b.labels[r]) + " of item " +
+                              std::to_string(b.indices[r]) + " is not in [0, " + std::to_string(classes) + ")");
+    }
+    b.one_hot.data()[r * classes + b.labels[r]] = T(1);
+  }
+}
+
+template <typename T>
+void DataLoader<T>::fill_ahead_chunk(void* self, std::size_t chunk) {
+  DataLoader& l = *static_cast<DataLoader*>(self);
+  Batch<T>& b = l.ahead_;
+  const std::size_t n = b.size(), numel = l.dataset_.item_numel();
+  const std::size_t lo = detail::chunk_begin(n, l.ahead_chunks_, chunk);
+  const std::size_t hi = detail::chunk_begin(n, l.ahead_chunks_, chunk + 1);
+  l.dataset_.get_batch(b.indices.data() + lo, hi - lo, b.features.data() + lo * numel, b.labels.data() + lo);
+}
+
+template <typename T>
+bool DataLoader<T>::start_ahead(std::size_t step) {
+  const std::size_t begin = step * options_.batch_size;
+  if (ahead_open_ || detail::parallel_threads() <= 1 || !dataset_.concurrent_reads() ||
+      begin + options_.batch_size > order_.size()) {
+    return false;
+  }
+  // Chunks of about 16K values: a worker holding one delays the step's own split work by a few
+  // microseconds at most.
+  const std::size_t values = options_.batch_size * dataset_.item_numel();
+  const std::size_t chunks = std::min<std::size_t>(options_.batch_size, std::max<std::size_t>(1, values >> 14));
+  size_buffer(ahead_, options_.batch_size);
+  std::copy(order_.begin() + static_cast<std::ptrdiff_t>(begin),
+            order_.begin() + static_cast<std::ptrdiff_t>(begin + options_.batch_size), ahead_.indices.begin());
+  ahead_chunks_ = chunks;
+  if (!detail::start_background(chunks, &DataLoader::fill_ahead_chunk, this)) return false;
+  ahead_open_ = true;
+  ahead_step_ = step;
+  ahead_epoch_ = epoch_;
+  return true;
+}
+
+template <typename T>
+void DataLoader<T>::finish_ahead(bool rethrow) {
+  if (!ahead_open_) return;
+  ahead_open_ = false;
+  try {
+    detail::finish_background();
+  } catch (...) {
+    if (rethrow) throw;
+  }
 }
 
 template <typename T>
@@ -78,25 +149,28 @@ const Batch<T>& DataLoader<T>::batch(std::size_t step) {
 
   const std::size_t begin = step * options_.batch_size;
   const std::size_t n = std::min(options_.batch_size, order_.size() - begin);
-  Batch<T>& b = buffer_for(n);
-  filled_ = nullptr;  // b may hold the batch last returned; if filling it throws, it holds neither
-  if (options_.one_hot) std::fill(b.one_hot.begin(), b.one_hot.end(), T(0));
-  std::copy(order_.begin() + static_cast<std::ptrdiff_t>(begin), order_.begin() + static_cast<std::ptrdiff_t>(begin + n),
-            b.indices.begin());
-  dataset_.get_batch(b.indices.data(), n, b.features.data(), b.labels.data());
-  if (options_.one_hot) {
-    const std::size_t classes = dataset_.num_classes();
-    for (std::size_t r = 0; r < n; ++r) {
-      if (b.labels[r] >= classes) {
-        throw std::out_of_range("DataLoader: label " + std::to_string(b.labels[r]) + " of item " +
-                                std::to_string(b.indices[r]) + " is not in [0, " + std::to_string(classes) + ")");
-      }
-      b.one_hot.data()[r * classes + b.labels[r]] = T(1);
-    }
+  const bool ahead = ahead_open_ && ahead_step_ == step && ahead_epoch_ == epoch_;
+  // A background fill of this very step: its error is this call's. Of another step: discarded.
+  finish_ahead(ahead);
+  // From here the buffer of the batch last returned is overwritten or handed on; if filling this
+  // one throws, it holds neither.
+  filled_ = nullptr;
+  Batch<T>* filled = nullptr;
+  if (ahead) {
+    std::swap(full_, ahead_);  // full_ held the batch last returned, now free for the next fill
+    filled = &full_;
+  } else {
+    filled = &buffer_for(n);
+    std::copy(order_.begin() + static_cast<std::ptrdiff_t>(begin),
+              order_.begin() + static_cast<std::ptrdiff_t>(begin + n), filled->indices.begin());
+    dataset_.get_batch(filled->indices.data(), n, filled->features.data(), filled->labels.data());
   }
-  // The next batch's items start loading now, while the caller computes on this one: a shuffled
-  // batch's rows lie all over the dataset, and read cold they keep the gather waiting on memory.
-  if (step + 1 < steps) {
+  Batch<T>& b = *filled;
+  fill_one_hot(b);
+  // The next batch starts now, while the caller computes on this one: filled on an idle thread
+  // when there is one, else its rows' cache lines are asked for (a shuffled batch's rows lie all
+  // over the dataset, and read cold they keep the gather waiting on memory).
+  if (step + 1 < steps && !start_ahead(step + 1)) {
     const std::size_t next = begin + options_.batch_size;
     dataset_.prefetch(order_.data() + next, std::min(options_.batch_size, order_.size() - next));
   }
@@ -114,6 +188,7 @@ void DataLoader<T>::reset() {
 
 template <typename T>
 void DataLoader<T>::reset(std::uint64_t seed) {
+  finish_ahead(false);
   options_.seed = seed;
   gen_.seed(seed);
   epoch_start_gen_ = gen_;
@@ -132,6 +207,7 @@ template <typename T>
 void DataLoader<T>::restore(const LoaderState& state) {
   Generator gen;
   gen.set_state(state.generator);
+  finish_ahead(false);
   gen_ = gen;
   order_.clear();
   filled_ = nullptr;

@@ -9,6 +9,11 @@
 //
 // Batches are written into buffers owned by the loader and reused on every step (no allocation in
 // steady state), so a Batch reference is valid only until the next step: copy what must outlive it.
+//
+// With more than one minidl thread (blas::set_threads) and a dataset whose reads may run
+// concurrently (Dataset::concurrent_reads), the loader fills batch s+1 on an idle minidl thread
+// while the caller computes on batch s, into a second buffer; batch(s+1) then only waits for what
+// is left of it. The batches are the same either way.
 
 #include <cstddef>
 #include <cstdint>
@@ -69,6 +74,11 @@ class DataLoader {
   /// Throws std::invalid_argument for batch_size 0, an empty dataset, or with_replacement on a
   /// dataset with no items.
   DataLoader(const Dataset<T>& dataset, LoaderOptions options);
+  /// Waits for a next batch being filled in the background.
+  ~DataLoader();
+  /// Not copyable: a background fill writes into this loader's own buffers.
+  DataLoader(const DataLoader&) = delete;
+  DataLoader& operator=(const DataLoader&) = delete;
 
   /// Batches per epoch: ceil(N / batch_size), or floor with drop_last (sequential / shuffle);
   /// steps_per_epoch (or its default) for with_replacement.
@@ -82,7 +92,9 @@ class DataLoader {
   /// loader's generator and increments epoch().
   void start_epoch();
   /// Fills and returns batch `step` (< num_batches()) of the current epoch. Reuses the loader's
-  /// buffers: the previous batch of the same size is overwritten.
+  /// buffers: the previous batch of the same size is overwritten. Then starts filling batch step+1
+  /// in the background when it can (see the top of this header); an error that fill meets is
+  /// thrown by the batch(step + 1) call, as if that call had filled it.
   const Batch<T>& batch(std::size_t step);
   /// Restarts the generator from options().seed (or `seed`) and the epoch count from 0, so the
   /// following epochs replay bit for bit.
@@ -128,6 +140,16 @@ class DataLoader {
 
  private:
   Batch<T>& buffer_for(std::size_t n);
+  // Sizes `b` for n items (allocating only when its size changes).
+  void size_buffer(Batch<T>& b, std::size_t n);
+  // Sets b.one_hot from b.labels (LoaderOptions::one_hot); throws for a label out of range.
+  void fill_one_hot(Batch<T>& b) const;
+  // Starts filling batch `step` into ahead_ on an idle thread; false when it cannot (one thread, a
+  // dataset without concurrent reads, a partial batch).
+  bool start_ahead(std::size_t step);
+  // Ends the background fill, if one is open; rethrows its error only when `rethrow`.
+  void finish_ahead(bool rethrow);
+  static void fill_ahead_chunk(void* self, std::size_t chunk);
 
   const Dataset<T>& dataset_;
   LoaderOptions options_;
@@ -140,6 +162,9 @@ class DataLoader {
   const Batch<T>* filled_ = nullptr; // the batch whose contents are current
   std::size_t filled_step_ = 0;
   std::size_t filled_epoch_ = 0;
+  Batch<T> ahead_;                   // the next full batch, filled in the background
+  bool ahead_open_ = false;          // a background fill of ahead_ is running (or done, not yet joined)
+  std::size_t ahead_step_ = 0, ahead_epoch_ = 0, ahead_chunks_ = 0;
 };
 
 }  // namespace minidl

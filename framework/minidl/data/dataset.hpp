@@ -55,6 +55,12 @@ class Dataset {
     (void)n;
   }
 
+  /// True when get_batch may run on another thread while the caller goes on using the dataset
+  /// (its reads change nothing, and its get_batch does not rely on the calling thread). A
+  /// DataLoader then fills the next batch on an idle minidl thread while the step computes.
+  /// False by default; minidl's in-memory datasets say true.
+  virtual bool concurrent_reads() const { return false; }
+
   /// Values per item: the product of item_shape().
   std::size_t item_numel() const { return shape_size(item_shape()); }
 };
@@ -105,6 +111,8 @@ class ByteImageDataset : public Dataset<T> {
   void get_batch(const std::size_t* items, std::size_t n, T* features, std::size_t* labels) const override;
   /// Asks for the cache lines of each item's row (Dataset::prefetch).
   void prefetch(const std::size_t* items, std::size_t n) const override;
+  /// True: reads change nothing (Dataset::concurrent_reads).
+  bool concurrent_reads() const override { return true; }
 
   /// The underlying bytes.
   const ByteImageSet& images() const { return *images_; }
@@ -133,6 +141,8 @@ class TensorDataset : public Dataset<T> {
   void get_batch(const std::size_t* items, std::size_t n, T* features, std::size_t* labels) const override;
   /// Asks for the cache lines of each item's row (Dataset::prefetch).
   void prefetch(const std::size_t* items, std::size_t n) const override;
+  /// True: reads change nothing (Dataset::concurrent_reads).
+  bool concurrent_reads() const override { return true; }
 
   const Tensor<T>& features() const { return features_; }
   const std::vector<std::size_t>& labels() const { return labels_; }

@@ -29,6 +29,8 @@ class SubsetDataset : public Dataset<T> {
   void get_batch(const std::size_t* items, std::size_t n, T* features, std::size_t* labels) const override;
   /// The base's prefetch on the mapped items (Dataset::prefetch).
   void prefetch(const std::size_t* items, std::size_t n) const override;
+  /// The base's answer (Dataset::concurrent_reads).
+  bool concurrent_reads() const override { return base_.concurrent_reads(); }
 
   /// The base items, in subset order.
   const std::vector<std::size_t>& indices() const { return indices_; }

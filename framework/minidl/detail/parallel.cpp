@@ -40,7 +40,9 @@ bool poll_briefly(F&& ready) {
 
 // The persistent workers. One job at a time (run_mutex_); a job is published under state_mutex_
 // with a new generation number, chunks are claimed with an atomic counter, and the caller polls
-// atomic counts of unfinished chunks and of workers still inside the job.
+// atomic counts of unfinished chunks and of workers still inside the job. Besides, at most one
+// background job is open; idle workers claim its chunks one at a time under state_mutex_, always
+// joining a published job first.
 class Pool {
  public:
   ~Pool() {
@@ -50,6 +52,50 @@ class Pool {
     }
     wake_.notify_all();
     for (auto& t : workers_) t.join();
+  }
+
+  // Background work: its fields are guarded by state_mutex_; bg_open_ is a lock-free hint that
+  // unclaimed chunks may be waiting, which idle workers poll.
+  bool start_background(std::size_t chunks, void (*call)(void*, std::size_t), void* ctx) {
+    if (chunks == 0 || threads() <= 1 || t_inside_chunk) return false;
+    {
+      // workers_ belongs to the holder of run_mutex_: a job running on another thread means the
+      // pool is busy anyway.
+      std::unique_lock<std::mutex> busy(run_mutex_, std::try_to_lock);
+      if (!busy.owns_lock()) return false;
+      start_workers(1);
+    }
+    {
+      std::lock_guard<std::mutex> lock(state_mutex_);
+      if (bg_owned_) return false;
+      bg_owned_ = true;
+      bg_call_ = call;
+      bg_ctx_ = ctx;
+      bg_chunks_ = chunks;
+      bg_next_ = 0;
+      bg_running_ = 0;
+      bg_error_ = nullptr;
+      bg_open_.store(true, std::memory_order_release);
+    }
+    wake_.notify_all();
+    return true;
+  }
+
+  void finish_background() {
+    void (*call)(void*, std::size_t) = nullptr;
+    void* ctx = nullptr;
+    std::size_t i = 0;
+    while (claim_background(call, ctx, i)) run_background_chunk(call, ctx, i);
+    std::exception_ptr error;
+    {
+      std::unique_lock<std::mutex> lock(state_mutex_);
+      bg_done_.wait(lock, [&] { return bg_running_ == 0; });
+      error = bg_error_;
+      bg_error_ = nullptr;
+      bg_owned_ = false;
+      bg_open_.store(false, std::memory_order_relaxed);
+    }
+    if (error) std::rethrow_exception(error);
   }
 
   void set_threads(int threads) { threads_.store(std::max(1, threads), std::memory_order_relaxed); }
@@ -103,6 +149,43 @@ class Pool {
     for (std::size_t i = 0; i < chunks; ++i) call(ctx, i);
   }
 
+  // Takes the next unclaimed background chunk, if any (closing the hint when none is left).
+  bool claim_background(void (*&call)(void*, std::size_t), void*& ctx, std::size_t& i) {
+    std::lock_guard<std::mutex> lock(state_mutex_);
+    return claim_background_locked(call, ctx, i);
+  }
+
+  // The same, with state_mutex_ held.
+  bool claim_background_locked(void (*&call)(void*, std::size_t), void*& ctx, std::size_t& i) {
+    if (!bg_owned_ || bg_next_ >= bg_chunks_) return false;
+    i = bg_next_++;
+    if (bg_next_ == bg_chunks_) bg_open_.store(false, std::memory_order_relaxed);
+    call = bg_call_;
+    ctx = bg_ctx_;
+    ++bg_running_;
+    return true;
+  }
+
+  // Runs one claimed background chunk as a chunk, keeps its first exception, and wakes a
+  // finish_background waiting for it.
+  void run_background_chunk(void (*call)(void*, std::size_t), void* ctx, std::size_t i) {
+    const bool was_inside = t_inside_chunk;
+    t_inside_chunk = true;
+    std::exception_ptr error;
+    try {
+      call(ctx, i);
+    } catch (...) {
+      error = std::current_exception();
+    }
+    t_inside_chunk = was_inside;
+    {
+      std::lock_guard<std::mutex> lock(state_mutex_);
+      if (error && !bg_error_) bg_error_ = error;
+      --bg_running_;
+    }
+    bg_done_.notify_all();
+  }
+
   void start_workers(std::size_t helpers) {
     while (workers_.size() < helpers) {
       const std::size_t index = workers_.size();
@@ -141,19 +224,36 @@ class Pool {
       void (*call)(void*, std::size_t) = nullptr;
       void* ctx = nullptr;
       std::size_t chunks = 0;
-      // A new job shows first in generation_; its fields are then read under the lock.
-      poll_briefly([&] { return generation_.load(std::memory_order_acquire) != seen; });
+      // A new job shows first in generation_; its fields are then read under the lock. Background
+      // chunks are taken only between jobs, one at a time, so a job never waits long for a worker.
+      poll_briefly([&] {
+        return generation_.load(std::memory_order_acquire) != seen || bg_open_.load(std::memory_order_relaxed);
+      });
+      std::size_t background_chunk = 0;
+      bool background = false;
       {
         std::unique_lock<std::mutex> lock(state_mutex_);
-        wake_.wait(lock, [&] {
-          return stop_ || (generation_.load(std::memory_order_relaxed) != seen && index < active_helpers_);
-        });
+        const auto job_for_me = [&] {
+          return generation_.load(std::memory_order_relaxed) != seen && index < active_helpers_;
+        };
+        const auto chunk_waiting = [&] { return bg_owned_ && bg_next_ < bg_chunks_; };
+        wake_.wait(lock, [&] { return stop_ || job_for_me() || chunk_waiting(); });
         if (stop_) return;
-        seen = generation_.load(std::memory_order_relaxed);
-        joined_.fetch_add(1, std::memory_order_relaxed);
-        call = call_;
-        ctx = ctx_;
-        chunks = chunks_;
+        // A published job comes first, joined under this lock (so never after it has finished);
+        // otherwise one background chunk, claimed under it.
+        if (job_for_me()) {
+          seen = generation_.load(std::memory_order_relaxed);
+          joined_.fetch_add(1, std::memory_order_relaxed);
+          call = call_;
+          ctx = ctx_;
+          chunks = chunks_;
+        } else {
+          background = claim_background_locked(call, ctx, background_chunk);
+        }
+      }
+      if (background) {
+        run_background_chunk(call, ctx, background_chunk);
+        continue;
       }
       work(call, ctx, chunks);
       if (joined_.fetch_sub(1, std::memory_order_acq_rel) == 1) notify_done();
@@ -175,6 +275,15 @@ class Pool {
   std::atomic<std::uint64_t> generation_{0};  // written under state_mutex_, polled without it
   std::exception_ptr error_;
   bool stop_ = false;
+  // The open background job (start_background .. finish_background).
+  std::condition_variable bg_done_;  // a background chunk finished
+  bool bg_owned_ = false;            // a job is open: started and not yet finished
+  void (*bg_call_)(void*, std::size_t) = nullptr;
+  void* bg_ctx_ = nullptr;
+  std::size_t bg_chunks_ = 0, bg_next_ = 0;  // chunks in all / the next to claim
+  std::size_t bg_running_ = 0;               // claimed and not yet finished
+  std::exception_ptr bg_error_;
+  std::atomic<bool> bg_open_{false};  // unclaimed chunks may wait: polled without the lock
 };
 
 Pool& pool() {
@@ -188,6 +297,10 @@ void set_parallel_threads(int threads) { pool().set_threads(threads); }
 int parallel_threads() { return pool().threads(); }
 bool inside_parallel_chunk() { return t_inside_chunk; }
 void run_chunks(std::size_t chunks, void (*call)(void*, std::size_t), void* ctx) { pool().run(chunks, call, ctx); }
+bool start_background(std::size_t chunks, void (*call)(void*, std::size_t), void* ctx) {
+  return pool().start_background(chunks, call, ctx);
+}
+void finish_background() { pool().finish_background(); }
 
 }  // namespace detail
 }  // namespace minidl

@@ -34,6 +34,20 @@ bool inside_parallel_chunk();
 /// inside chunks do not compete with the chunks for cores.
 void run_chunks(std::size_t chunks, void (*call)(void*, std::size_t), void* ctx);
 
+/// Offers call(ctx, i) for every i in [0, chunks) to the pool's idle workers and returns at once:
+/// work to overlap with what the caller does next (the DataLoader fills the next batch this way).
+/// A worker takes one chunk at a time, and only while no run_chunks job wants it, so the caller's
+/// own split work is held up by one chunk at most. Chunks run as chunks do (nested parallel calls
+/// run serially). finish_background must follow before ctx dies. Returns false, and starts
+/// nothing, when one thread is set, on a thread inside a chunk, or while another background job is
+/// open: the caller then does the work itself.
+bool start_background(std::size_t chunks, void (*call)(void*, std::size_t), void* ctx);
+
+/// Completes the background job this thread started: runs the chunks no worker took on the
+/// calling thread, waits for the ones a worker is running, and rethrows the first exception a chunk
+/// threw. The job is closed either way.
+void finish_background();
+
 /// parallel_chunks(n, fn): fn(i) for every chunk i in [0, n) (see run_chunks). fn is called by
 /// reference, never copied or stored, so this allocates nothing.
 template <typename F>
