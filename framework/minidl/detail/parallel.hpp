@@ -43,9 +43,10 @@ void run_chunks(std::size_t chunks, void (*call)(void*, std::size_t), void* ctx)
 /// open: the caller then does the work itself.
 bool start_background(std::size_t chunks, void (*call)(void*, std::size_t), void* ctx);
 
-/// Completes the background job this thread started: runs the chunks no worker took on the
-/// calling thread, waits for the ones a worker is running, and rethrows the first exception a chunk
-/// threw. The job is closed either way.
+/// Completes the open background job: runs the chunks no worker took on the calling thread, waits
+/// for the ones a worker is running, and rethrows the first exception a chunk threw. The job is
+/// closed either way. Only what started the job (and got true) calls this, from whichever thread
+/// uses it by then.
 void finish_background();
 
 /// parallel_chunks(n, fn): fn(i) for every chunk i in [0, n) (see run_chunks). fn is called by
