@@ -39,8 +39,9 @@ void run_chunks(std::size_t chunks, void (*call)(void*, std::size_t), void* ctx)
 /// A worker takes one chunk at a time, and only while no run_chunks job wants it, so the caller's
 /// own split work is held up by one chunk at most. Chunks run as chunks do (nested parallel calls
 /// run serially). finish_background must follow before ctx dies. Returns false, and starts
-/// nothing, when one thread is set, on a thread inside a chunk, or while another background job is
-/// open: the caller then does the work itself.
+/// nothing, when one thread is set, on a thread inside a chunk, while another background job is
+/// open, or while another thread's run_chunks job holds the pool: the caller then does the work
+/// itself.
 bool start_background(std::size_t chunks, void (*call)(void*, std::size_t), void* ctx);
 
 /// Completes the open background job: runs the chunks no worker took on the calling thread, waits
