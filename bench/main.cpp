@@ -183,7 +183,7 @@ class Trainee {
     }
     const Batch<float>& batch = loader_.batch(next_++);
     opt_.zero_grad();
-    Variable<float> loss = softmax_cross_entropy(model_(Variable<float>(batch.features)), batch.labels);
+    Variable<float> loss = softmax_cross_entropy(model_(batch.input), batch.labels);
     loss.backward();
     opt_.step();
   }
@@ -301,7 +301,7 @@ Result run_gradients(const MnistData& mnist, std::size_t repeats, bool full_forw
   DataLoader<double> loader(train, {r.batch, Sampling::sequential});
   loader.start_epoch();
   const Batch<double>& batch = loader.batch(0);
-  const Variable<double> x(batch.features);
+  const Variable<double>& x = batch.input;
   const std::vector<std::size_t> labels = batch.labels;
   Generator gen(42);
   models::TwoLayerNet<double> net(784, 50, 10, gen);

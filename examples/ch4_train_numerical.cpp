@@ -66,7 +66,7 @@ int main(int argc, char** argv) {
     double numeric_time = 0;
     for (std::size_t i = 0; i < iters; ++i) {
       const Batch<double>& batch = loader.batch(i % loader.num_batches());
-      const Variable<double> x(batch.features);
+      const Variable<double>& x = batch.input;
       const auto t0 = std::chrono::steady_clock::now();
       auto grads = full_forward ? net.numerical_gradient_full_forward(x, batch.labels)
                                 : net.numerical_gradient(x, batch.labels);
@@ -81,7 +81,7 @@ int main(int argc, char** argv) {
     }
 
     const Batch<double>& batch = loader.batch(0);
-    const Variable<double> x(batch.features);
+    const Variable<double>& x = batch.input;
     const auto t0 = std::chrono::steady_clock::now();
     constexpr int kBackpropRepeats = 20;
     for (int r = 0; r < kBackpropRepeats; ++r) net.gradient(x, batch.labels);

@@ -55,7 +55,7 @@ std::vector<double> train_run(double scale, bool batchnorm, const ByteImageDatas
     try {
       for (const auto& b : loader) {  // kTrainSize / kBatchSize = 10 steps an epoch
         opt.zero_grad();
-        net.loss(Var(b.features), b.labels).backward();
+        net.loss(b.input, b.labels).backward();
         opt.step();
       }
     } catch (const std::domain_error&) {

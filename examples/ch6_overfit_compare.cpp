@@ -95,7 +95,7 @@ int main(int argc, char** argv) {
     for (std::size_t e = 0; e < epochs; ++e) {
       for (const auto& b : loader) {  // 300 / 100 = 3 steps an epoch
         opt.zero_grad();
-        net.loss(Var(b.features), b.labels).backward();
+        net.loss(b.input, b.labels).backward();
         opt.step();
       }
       run.train_acc.push_back(net.accuracy(x_train, t_train));

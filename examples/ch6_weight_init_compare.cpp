@@ -80,7 +80,7 @@ int main(int argc, char** argv) {
       for (std::size_t i = 0; i < iterations; ++i) {
         const Batch<float>& b = loader.batch(i);
         opt.zero_grad();
-        const Var loss = net.loss(Var(b.features), b.labels);
+        const Var loss = net.loss(b.input, b.labels);
         loss.backward();
         opt.step();
         run.loss.push_back(loss.item());

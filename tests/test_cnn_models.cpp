@@ -32,7 +32,7 @@ std::vector<Tensor<float>> all_logits(Module<float>& model, const Dataset<float>
   model.eval();
   std::vector<Tensor<float>> out;
   DataLoader<float> loader(data, {250, Sampling::sequential});
-  for (const auto& batch : loader) out.push_back(model(Variable<float>(batch.features)).data());
+  for (const auto& batch : loader) out.push_back(model(batch.input).data());
   model.train();
   return out;
 }
@@ -199,7 +199,7 @@ TEST_CASE("SimpleConvNet: a trained checkpoint reloads to the same accuracy", "[
   for (std::size_t i = 0; i < loader.num_batches(); ++i) {  // one epoch: 20 steps
     const Batch<float>& batch = loader.batch(i);
     adam.zero_grad();
-    softmax_cross_entropy(net(Variable<float>(batch.features)), batch.labels).backward();
+    softmax_cross_entropy(net(batch.input), batch.labels).backward();
     adam.step();
   }
   const auto trained = all_logits(net, test);

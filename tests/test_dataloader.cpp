@@ -37,10 +37,10 @@ std::vector<std::size_t> epoch_indices(DataLoader<T>& loader, std::vector<std::s
   std::vector<std::size_t> seen;
   for (const auto& batch : loader) {
     if (sizes) sizes->push_back(batch.size());
-    REQUIRE(batch.features.shape()[0] == batch.size());
+    REQUIRE(batch.features().shape()[0] == batch.size());
     for (std::size_t r = 0; r < batch.size(); ++r) {
       const std::size_t idx = batch.indices[r];
-      CHECK(batch.features(r, 1, 2) == static_cast<T>(10 * idx + 5));
+      CHECK(batch.features()(r, 1, 2) == static_cast<T>(10 * idx + 5));
       CHECK(batch.labels[r] == loader.dataset().label(idx));
       seen.push_back(idx);
     }
@@ -124,11 +124,11 @@ TEST_CASE("dataloader: shuffle gives a new permutation each epoch, reproducibly"
     loader.start_epoch();
     for (std::size_t s = 0; s < twin.num_batches(); ++s) {
       const Batch<float>& a = loader.batch(s);
-      const std::vector<float> a_copy(a.features.begin(), a.features.end());
+      const std::vector<float> a_copy(a.features().begin(), a.features().end());
       const std::vector<std::size_t> a_labels = a.labels;
       const Batch<float>& b = twin.batch(s);
-      REQUIRE(a_copy.size() == b.features.size());
-      CHECK(std::memcmp(a_copy.data(), b.features.data(), a_copy.size() * sizeof(float)) == 0);
+      REQUIRE(a_copy.size() == b.features().size());
+      CHECK(std::memcmp(a_copy.data(), b.features().data(), a_copy.size() * sizeof(float)) == 0);
       CHECK(a_labels == b.labels);
     }
   }
@@ -182,12 +182,12 @@ TEST_CASE("dataloader: buffers are reused across steps and epochs", "[data][load
   for (int epoch = 0; epoch < 3; ++epoch) {
     for (const auto& batch : loader) {
       if (batch.size() == 4) {
-        if (!full_ptr) full_ptr = batch.features.data(), onehot_ptr = batch.one_hot.data();
-        CHECK(batch.features.data() == full_ptr);
+        if (!full_ptr) full_ptr = batch.features().data(), onehot_ptr = batch.one_hot.data();
+        CHECK(batch.features().data() == full_ptr);
         CHECK(batch.one_hot.data() == onehot_ptr);
       } else {
-        if (!partial_ptr) partial_ptr = batch.features.data();
-        CHECK(batch.features.data() == partial_ptr);
+        if (!partial_ptr) partial_ptr = batch.features().data();
+        CHECK(batch.features().data() == partial_ptr);
       }
       // One-hot rows match the labels (and stale ones from the previous step are cleared).
       REQUIRE(to_shape(batch.one_hot.shape()) == Shape{batch.size(), 4});
@@ -199,6 +199,50 @@ TEST_CASE("dataloader: buffers are reused across steps and epochs", "[data][load
   CHECK(full_ptr != nullptr);
   CHECK(partial_ptr != nullptr);
   CHECK(full_ptr != partial_ptr);
+}
+
+TEST_CASE("dataloader: a batch's input is a constant leaf, never overwritten while held", "[data][loader]") {
+  const auto ds = indexed_dataset<float>(12);
+  LoaderOptions opt;
+  opt.batch_size = 4;
+  opt.sampling = Sampling::sequential;
+  DataLoader<float> loader(ds, opt);
+  loader.start_epoch();
+  // Item i holds 10 i + k at flat position k of its (2,3) features.
+  auto holds_items = [](const Variable<float>& input, std::size_t first) {
+    bool ok = input.shape() == Shape{4, 2, 3};
+    for (std::size_t r = 0; r < 4 && ok; ++r)
+      for (std::size_t k = 0; k < 6; ++k) ok = ok && input.data().data()[r * 6 + k] == static_cast<float>(10 * (first + r) + k);
+    return ok;
+  };
+
+  Variable<float> first = loader.batch(0).input;
+  CHECK(first.is_leaf());
+  CHECK_FALSE(first.requires_grad());
+  CHECK(&first.data() == &loader.batch(0).features());  // the same tensor, not a copy
+  const float* first_buffer = first.data().data();
+
+  SECTION("a held input keeps its values; the loader fills a fresh one") {
+    CHECK(holds_items(loader.batch(1).input, 4));
+    CHECK(loader.batch(1).features().data() != first_buffer);
+    CHECK(holds_items(loader.batch(2).input, 8));
+    CHECK(holds_items(first, 0));
+    const Batch<float> copy = loader.batch(0);  // a copied Batch shares its input the same way
+    CHECK(holds_items(loader.batch(1).input, 4));
+    CHECK(holds_items(copy.input, 0));
+  }
+  SECTION("once nobody else holds it, its buffer is refilled in place") {
+    first = Variable<float>();
+    CHECK(holds_items(loader.batch(1).input, 4));
+    CHECK(loader.batch(1).features().data() == first_buffer);
+  }
+  SECTION("an input a caller marked for a gradient is not refilled, even once dropped") {
+    first.set_requires_grad(true);
+    first = Variable<float>();
+    CHECK(holds_items(loader.batch(1).input, 4));
+    CHECK_FALSE(loader.batch(1).input.requires_grad());
+    CHECK(loader.batch(1).features().data() != first_buffer);
+  }
 }
 
 TEST_CASE("dataloader: over uint8 images, normalizing into the batch", "[data][loader]") {
@@ -216,10 +260,10 @@ TEST_CASE("dataloader: over uint8 images, normalizing into the batch", "[data][l
   opt.sampling = Sampling::sequential;
   DataLoader<double> loader(ds, opt);
   const Batch<double>& b = loader.batch(0);
-  REQUIRE(to_shape(b.features.shape()) == Shape{3, 1, 2, 2});
-  CHECK(b.features(0, 0, 0, 1) == 1.0);
-  CHECK(b.features(0, 0, 1, 0) == 0.2);
-  CHECK(b.features(1, 0, 1, 1) == 4.0 / 255.0);
+  REQUIRE(to_shape(b.features().shape()) == Shape{3, 1, 2, 2});
+  CHECK(b.features()(0, 0, 0, 1) == 1.0);
+  CHECK(b.features()(0, 0, 1, 0) == 0.2);
+  CHECK(b.features()(1, 0, 1, 1) == 4.0 / 255.0);
   CHECK(b.labels == std::vector<std::size_t>{2, 0, 1});
   CHECK_THROWS_AS(loader.batch(1), std::out_of_range);
   CHECK_THROWS_AS(ds.get(3, nullptr), std::out_of_range);
@@ -391,11 +435,11 @@ TEST_CASE("dataloader: a batch that fails to fill is not returned again as the l
   opt.batch_size = 3;
   opt.sampling = Sampling::sequential;
   DataLoader<float> loader(flaky, opt);
-  CHECK(loader.batch(0).features(0, 0) == 0.0f);
+  CHECK(loader.batch(0).features()(0, 0) == 0.0f);
   CHECK_THROWS_WITH(loader.batch(1), Catch::Contains("item 4"));
   const Batch<float>& again = loader.batch(0);
-  CHECK(again.features(0, 0) == 0.0f);
-  CHECK(again.features(2, 0) == 2.0f);
+  CHECK(again.features()(0, 0) == 0.0f);
+  CHECK(again.features()(2, 0) == 2.0f);
 }
 
 TEST_CASE("dataloader: asks the dataset to prefetch the next batch while this one is in use", "[data][loader]") {
@@ -424,7 +468,7 @@ TEST_CASE("dataloader: asks the dataset to prefetch the next batch while this on
     const Batch<double>& b = loader.batch(step);
     batches.push_back(b.indices);
     // Values are untouched by the hint: row r is still subset item b.indices[r].
-    for (std::size_t r = 0; r < b.size(); ++r) CHECK(b.features(r, 0, 0) == 10.0 * static_cast<double>(odd[b.indices[r]]));
+    for (std::size_t r = 0; r < b.size(); ++r) CHECK(b.features()(r, 0, 0) == 10.0 * static_cast<double>(odd[b.indices[r]]));
     // One request per batch but the last, naming the base items of the next batch.
     CHECK(base.asked.size() == asked_before + (step + 1 < loader.num_batches() ? 1 : 0));
   }

@@ -98,8 +98,8 @@ class Variable {
   Variable() = default;
   /// A leaf that takes `data` over (no copy). Set requires_grad to get a gradient in backward().
   explicit Variable(Tensor<T>&& data, bool requires_grad = false, std::string name = {});
-  /// A leaf holding a copy of `data`, such as a DataLoader's batch; a large tensor is copied on
-  /// minidl's threads (blas::set_threads).
+  /// A leaf holding a copy of `data`; a large tensor is copied on minidl's threads
+  /// (blas::set_threads). A DataLoader batch needs no copy: take its `input`.
   explicit Variable(const Tensor<T>& data, bool requires_grad = false, std::string name = {});
   /// Wraps an existing node (used by the engine and custom ops).
   explicit Variable(std::shared_ptr<Node<T>> node) : node_(std::move(node)) {}

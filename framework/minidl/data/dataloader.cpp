@@ -68,12 +68,20 @@ Batch<T>& DataLoader<T>::buffer_for(std::size_t n) {
 
 template <typename T>
 void DataLoader<T>::size_buffer(Batch<T>& b, std::size_t n) {
-  if (b.labels.size() != n || b.features.size() != n * dataset_.item_numel()) {
-    // First use (or a partial batch of another size): allocate once, then reuse.
+  const std::size_t numel = n * dataset_.item_numel();
+  // The input is refilled in place only while the loader holds the sole handle to a plain leaf:
+  // a caller that kept a copy (or marked it for a gradient) keeps its values, and gets a fresh one.
+  const Variable<T>& in = b.input;
+  const bool reusable = in.defined() && in.node().use_count() == 1 && in.size() == numel &&
+                        !in.requires_grad() && !in.has_grad() && in.name().empty();
+  if (!reusable) {
     Shape shape{n};
     const Shape& item = dataset_.item_shape();
     shape.insert(shape.end(), item.begin(), item.end());
-    b.features = Tensor<T>::from_shape(shape);
+    b.input = Variable<T>(Tensor<T>::from_shape(shape));
+  }
+  if (b.labels.size() != n) {
+    // First use (or a partial batch of another size): allocate once, then reuse.
     b.labels.assign(n, 0);
     b.indices.assign(n, 0);
     b.one_hot = options_.one_hot ? zeros_tensor<T>({n, dataset_.num_classes()}) : Tensor<T>();
@@ -101,7 +109,7 @@ void DataLoader<T>::fill_ahead_chunk(void* self, std::size_t chunk) {
   const std::size_t n = b.size(), numel = l.dataset_.item_numel();
   const std::size_t lo = detail::chunk_begin(n, l.ahead_chunks_, chunk);
   const std::size_t hi = detail::chunk_begin(n, l.ahead_chunks_, chunk + 1);
-  l.dataset_.get_batch(b.indices.data() + lo, hi - lo, b.features.data() + lo * numel, b.labels.data() + lo);
+  l.dataset_.get_batch(b.indices.data() + lo, hi - lo, b.input.data().data() + lo * numel, b.labels.data() + lo);
 }
 
 template <typename T>
@@ -163,7 +171,7 @@ const Batch<T>& DataLoader<T>::batch(std::size_t step) {
     filled = &buffer_for(n);
     std::copy(order_.begin() + static_cast<std::ptrdiff_t>(begin),
               order_.begin() + static_cast<std::ptrdiff_t>(begin + n), filled->indices.begin());
-    dataset_.get_batch(filled->indices.data(), n, filled->features.data(), filled->labels.data());
+    dataset_.get_batch(filled->indices.data(), n, filled->input.data().data(), filled->labels.data());
   }
   Batch<T>& b = *filled;
   fill_one_hot(b);

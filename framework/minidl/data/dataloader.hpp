@@ -4,11 +4,14 @@
 //   DataLoader<float> loader(train, {/*batch_size=*/100});
 //   for (int epoch = 0; epoch < 10; ++epoch)
 //     for (const auto& batch : loader) {   // each range-for is one epoch
-//       // batch.features: (n, 784), batch.labels: n class indices
+//       // batch.input: the (n, 784) features as a graph leaf, batch.labels: n class indices
+//       auto loss = softmax_cross_entropy(model(batch.input), batch.labels);
 //     }
 //
 // Batches are written into buffers owned by the loader and reused on every step (no allocation in
-// steady state), so a Batch reference is valid only until the next step: copy what must outlive it.
+// steady state), so a Batch reference is valid only until the next step. A copy of the Batch (or of
+// its input Variable) stays valid: the loader never writes into an input that anyone else still
+// holds, and fills a fresh one instead.
 //
 // With more than one minidl thread (blas::set_threads) and a dataset whose reads may run
 // concurrently (Dataset::concurrent_reads), the loader fills batch s+1 on an idle minidl thread
@@ -23,6 +26,7 @@
 
 #include "minidl/core/random.hpp"
 #include "minidl/core/tensor.hpp"
+#include "minidl/core/variable.hpp"
 #include "minidl/data/dataset.hpp"
 
 namespace minidl {
@@ -50,7 +54,10 @@ struct LoaderOptions {
 /// One mini-batch. Tensors are contiguous row-major buffers owned by the loader.
 template <typename T>
 struct Batch {
-  Tensor<T> features;                 ///< (n, item_shape...)
+  /// The features (n, item_shape...) as a constant graph leaf (no gradient): a model takes it as is,
+  /// so a step reads the loader's buffer without copying it. Copying the Batch or this Variable
+  /// shares the buffer; the loader then fills a fresh one for later batches rather than overwrite it.
+  Variable<T> input;
   std::vector<std::size_t> labels;    ///< n class indices
   Tensor<T> one_hot;                  ///< (n, num_classes) if LoaderOptions::one_hot, else empty
   std::vector<std::size_t> indices;   ///< the dataset index of each row
@@ -58,6 +65,8 @@ struct Batch {
 
   /// Number of items n.
   std::size_t size() const { return labels.size(); }
+  /// The features' values: input's tensor.
+  const Tensor<T>& features() const { return input.data(); }
 };
 
 /// Where a DataLoader is in its stream of epochs: enough to replay the current epoch's order and

@@ -24,7 +24,7 @@ template <typename T>
 ClassifierTask<T>::ClassifierTask(const Dataset<T>& train, const Dataset<T>* test, ClassifierOptions options)
     : train_(train), test_(test), options_(std::move(options)), loader_(train, options_.loader) {
   if (options_.eval_batch == 0) throw std::invalid_argument("ClassifierTask: eval_batch must be > 0");
-  loss_ = [](Module<T>& m, const Batch<T>& b) { return softmax_cross_entropy(m(Variable<T>(b.features)), b.labels); };
+  loss_ = [](Module<T>& m, const Batch<T>& b) { return softmax_cross_entropy(m(b.input), b.labels); };
 }
 
 template <typename T>

@@ -35,7 +35,7 @@ class ClassifierTask : public TrainingTask<T> {
   /// (batch size 0, empty set).
   ClassifierTask(const Dataset<T>& train, const Dataset<T>* test, ClassifierOptions options = {});
 
-  /// Replaces the default loss, softmax_cross_entropy(model(batch.features), batch.labels).
+  /// Replaces the default loss, softmax_cross_entropy(model(batch.input), batch.labels).
   void set_loss(LossFn loss) { loss_ = std::move(loss); }
   /// Held-out data whose accuracy is measured after every epoch (nullptr = none).
   void set_validation(const Dataset<T>* validation) { validation_ = validation; }
