@@ -347,8 +347,11 @@ TEMPLATE_TEST_CASE("max_pool2d: fast kernels agree with the window-by-window def
   };
   // The 2x2/stride-2 planes: even widths pool in flat blocks of rows (the book's 24x24; 40x64 takes
   // two blocks, the second partial; 9x24 leaves its last row out), odd widths and planes wider than
-  // a block row by row. Then overlapping, padded and non-square windows.
-  const std::vector<Case> cases = {{{3, 2, 8, 10}, 2, 2, 2, 0},  {{2, 3, 24, 24}, 2, 2, 2, 0},
+  // a block row by row. With AVX-512, float rows go 16 windows at a time: widths 16 and 32 fill one
+  // and two vectors exactly, 1026 ends on a single window. Then overlapping, padded and non-square
+  // windows.
+  const std::vector<Case> cases = {{{1, 1, 6, 16}, 2, 2, 2, 0},  {{1, 2, 4, 32}, 2, 2, 2, 0},
+                                   {{3, 2, 8, 10}, 2, 2, 2, 0},  {{2, 3, 24, 24}, 2, 2, 2, 0},
                                    {{1, 2, 40, 64}, 2, 2, 2, 0}, {{2, 2, 9, 24}, 2, 2, 2, 0},
                                    {{1, 1, 4, 1026}, 2, 2, 2, 0}, {{2, 3, 7, 9}, 2, 2, 2, 0},
                                    {{2, 2, 7, 7}, 3, 3, 2, 1},   {{1, 3, 6, 5}, 2, 3, 1, 0},

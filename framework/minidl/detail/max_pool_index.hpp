@@ -23,6 +23,8 @@ struct ArgmaxIndex {
   std::size_t out_plane = 0;          ///< OH*OW: outputs per plane
   std::size_t in_plane = 0;           ///< H*W: inputs per plane
   bool disjoint = false;              ///< no two windows share an input (stride >= the window)
+  bool tiled_2x2 = false;             ///< 2x2 windows, stride 2, no padding, covering every input
+  std::size_t out_width = 0;          ///< OW: outputs per row
 };
 
 /// A shared, read-only index: a max-pool node and every backward op derived from it hold one.
@@ -47,9 +49,10 @@ template <typename T>
 void max_pool_planes(const T* x, const ConvGeometry& g, T* y, std::uint32_t* index);
 
 /// Planes [first, first + count) of scatter_by_index's result, written to y (count * in_plane
-/// values, zeroed first): y[off[k]] += x[k] over each plane's outputs (stored as 0 + x[k] when the
-/// windows are disjoint: the same value without reading y back). The raw kernel, for a
-/// caller that consumes the scattered planes at once (the fused conv's weight gradient).
+/// values, every one written): zeros, then y[off[k]] += x[k] over each plane's outputs (stored as
+/// 0 + x[k] when the windows are disjoint: the same value without reading y back; float windows
+/// that tile the plane 2x2 are written in one dense pass on AVX-512). The raw kernel, for a caller
+/// that consumes the scattered planes at once (the fused conv's weight gradient).
 template <typename T>
 void scatter_planes(const T* x, const ArgmaxIndex& idx, std::size_t first, std::size_t count, T* y);
 

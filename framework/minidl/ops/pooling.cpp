@@ -16,6 +16,7 @@
 #include "minidl/core/record.hpp"
 #include "minidl/detail/small_object_pool.hpp"
 #include "minidl/detail/im2col.hpp"
+#include "minidl/detail/max_pool_2x2_avx512.hpp"
 #include "minidl/detail/max_pool_index.hpp"
 
 namespace minidl {
@@ -182,6 +183,9 @@ void max_pool_rows_2x2_flat(const T* __restrict x, std::size_t rows, std::size_t
 template <typename T>
 [[gnu::noinline]] bool max_pool_plane_2x2(const T* plane, std::size_t W, std::size_t OH, std::size_t OW, T* y,
                                           std::uint32_t* index) {
+#if defined(__AVX512F__)
+  if constexpr (std::is_same_v<T, float>) return detail::avx512::max_pool_plane_2x2(plane, W, OH, OW, y, index);
+#endif
   constexpr std::size_t kPairs = 1024;  // hm/vm blocks on the stack: 16 KiB in all for float
   if (OW > 0 && W == 2 * OW && 2 * OW <= kPairs) {
     const std::size_t rows_per_block = kPairs / (2 * OW);
@@ -291,6 +295,9 @@ std::shared_ptr<ArgmaxIndex> make_argmax_index(const ConvGeometry& g) {
   index->out_plane = g.OH * g.OW;
   index->in_plane = g.H * g.W;
   index->disjoint = g.stride >= g.FH && g.stride >= g.FW;
+  index->tiled_2x2 = g.OH > 0 && g.OW > 0 && g.FH == 2 && g.FW == 2 && g.stride == 2 && g.pad == 0 &&
+                     g.H == 2 * g.OH && g.W == 2 * g.OW;
+  index->out_width = g.OW;
   return index;
 }
 
@@ -298,6 +305,16 @@ template <typename T>
 void scatter_planes(const T* x, const ArgmaxIndex& idx, std::size_t first, std::size_t count, T* y) {
   const std::uint32_t* off = idx.offset.data();
   const std::size_t outs = idx.out_plane, ins = idx.in_plane;
+#if defined(__AVX512F__)
+  if constexpr (std::is_same_v<T, float>) {
+    if (idx.tiled_2x2) {
+      const std::size_t OW = idx.out_width, OH = outs / OW;
+      for (std::size_t i = 0; i < count; ++i)
+        avx512::scatter_plane_2x2(x + (first + i) * outs, off + (first + i) * outs, OH, OW, y + i * ins);
+      return;
+    }
+  }
+#endif
   for (std::size_t i = 0; i < count; ++i) {
     T* plane = y + i * ins;
     std::fill(plane, plane + ins, T(0));
