@@ -58,10 +58,11 @@ TEST_CASE("SimpleConvNet: the book's layers and parameter shapes", "[models][cnn
   REQUIRE(net.num_parameters() == 30 * 25 + 30 + 4320 * 100 + 100 + 100 * 10 + 10);
   const Variable<float> logits = net(zeros<float>({3, 1, 28, 28}));
   REQUIRE(logits.shape() == Shape{3, 10});
-  // fc1 reads the pooled, ReLU'd map itself, as the book's Affine does: no reshape copy between.
+  // fc1 reads the pooled, ReLU'd map itself, as the book's Affine does: no reshape copy between, and
+  // the ReLU runs inside the convolution's op.
   const Variable<float> fc1 = logits.inputs().at(0).inputs().at(0);
   REQUIRE(std::string(fc1.op()) == "linear");
-  CHECK(std::string(fc1.inputs().at(0).op()) == "relu");
+  CHECK(std::string(fc1.inputs().at(0).op()) == "conv2d_max_pool2d_relu");
   CHECK(fc1.inputs().at(0).shape() == Shape{3, 30, 12, 12});
   {
     // One filter and one pooled row, (N,1,1,3): Linear alone would read that as rows of the last
@@ -73,7 +74,7 @@ TEST_CASE("SimpleConvNet: the book's layers and parameter shapes", "[models][cnn
     models::SimpleConvNet<float> narrow(gen, one);
     CHECK(narrow(zeros<float>({2, 1, 6, 10})).shape() == Shape{2, 10});
   }
-  REQUIRE_THROWS_WITH(net(zeros<float>({3, 2, 28, 28})), Catch::Contains("conv2d_max_pool2d: input (N,C,H,W)=(3,2,28,28)"));
+  REQUIRE_THROWS_WITH(net(zeros<float>({3, 2, 28, 28})), Catch::Contains("conv2d_max_pool2d_relu: input (N,C,H,W)=(3,2,28,28)"));
   models::SimpleConvNetConfig tiny;
   tiny.height = tiny.width = 4;
   REQUIRE_THROWS_AS(models::SimpleConvNet<float>(gen, tiny), std::invalid_argument);

@@ -1,8 +1,10 @@
-// ops/conv_pool and nn/conv_pool: the fused convolution + max pooling against the two ops composed
-// (values and every gradient equal bit for bit, also in eval mode, with NaNs and with several
-// sample chunks), second derivatives against the composition, errors, and the layer.
+// ops/conv_pool and nn/conv_pool: the fused convolution + max pooling (+ ReLU) against the ops
+// composed (values and every gradient equal bit for bit, also in eval mode, with NaNs, with outputs
+// of exactly 0 and with several sample chunks), second derivatives against the composition, errors,
+// and the layer.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cstring>
 #include <limits>
 #include <string>
@@ -33,18 +35,43 @@ bool same_bits(const Tensor<T>& a, const Tensor<T>& b) {
   return a.shape() == b.shape() && std::memcmp(a.data(), b.data(), a.size() * sizeof(T)) == 0;
 }
 
-// The fused op and the composition on the same inputs: the same output and gradients, bit for bit.
+// The fused op: conv2d_max_pool2d, or conv2d_max_pool2d_relu.
 template <typename T>
-void check_same_as_composition(const Case& c, std::uint64_t seed, bool with_nan = false) {
-  INFO(name_of(c));
+Variable<T> fused_op(bool with_relu, const Variable<T>& x, const Variable<T>& W, const Variable<T>& b, const Case& c) {
+  return with_relu ? conv2d_max_pool2d_relu(x, W, b, c.stride, c.pad, c.ph, c.pw, c.pool_stride, c.pool_pad)
+                   : conv2d_max_pool2d(x, W, b, c.stride, c.pad, c.ph, c.pw, c.pool_stride, c.pool_pad);
+}
+
+// What it fuses: max_pool2d(conv2d(...)), then relu.
+template <typename T>
+Variable<T> composed_op(bool with_relu, const Variable<T>& x, const Variable<T>& W, const Variable<T>& b,
+                        const Case& c) {
+  auto pooled = max_pool2d(conv2d(x, W, b, c.stride, c.pad), c.ph, c.pw, c.pool_stride, c.pool_pad);
+  return with_relu ? relu(pooled) : pooled;
+}
+
+// The fused op and the composition on the same inputs: the same output and gradients, bit for bit.
+// With `zero_patch`, a block of x and the bias are 0, so some outputs are exactly 0 (relu' = 0 there).
+template <typename T>
+void check_same_as_composition(const Case& c, std::uint64_t seed, bool with_relu, bool with_nan = false,
+                               bool zero_patch = false) {
+  INFO(name_of(c) << (with_relu ? " + relu" : ""));
   Generator gen(seed);
   auto x = uniform<T>(c.x, gen, -1, 1, true);
   auto W = uniform<T>(c.w, gen, -1, 1, true);
   auto b = c.bias ? uniform<T>({c.w[0]}, gen, -1, 1, true) : Variable<T>();
   if (with_nan) x.data().data()[x.size() / 3] = std::numeric_limits<T>::quiet_NaN();
-  auto fused = conv2d_max_pool2d(x, W, b, c.stride, c.pad, c.ph, c.pw, c.pool_stride, c.pool_pad);
-  auto composed = max_pool2d(conv2d(x, W, b, c.stride, c.pad), c.ph, c.pw, c.pool_stride, c.pool_pad);
+  if (zero_patch) {
+    std::fill(x.data().data(), x.data().data() + x.size() / 2, T(0));
+    if (c.bias) b.data().fill(T(0));
+  }
+  auto fused = fused_op(with_relu, x, W, b, c);
+  auto composed = composed_op(with_relu, x, W, b, c);
   REQUIRE(same_bits(fused.data(), composed.data()));
+  if (zero_patch) {
+    const T* py = fused.data().data();
+    REQUIRE(std::count(py, py + fused.size(), T(0)) > 0);
+  }
   if (with_nan) return;  // NaN gradients compare unequal to themselves; the values above are the check
   // A weighting with distinct entries, so every output's gradient is different.
   auto weights = uniform<T>(to_shape(fused.data().shape()), gen, -1, 1);
@@ -58,7 +85,7 @@ void check_same_as_composition(const Case& c, std::uint64_t seed, bool with_nan 
   }
   // Without gradients (eval, no index kept) the values are the same as well.
   NoGradGuard no_grad;
-  auto eval = conv2d_max_pool2d(x, W, b, c.stride, c.pad, c.ph, c.pw, c.pool_stride, c.pool_pad);
+  auto eval = fused_op(with_relu, x, W, b, c);
   REQUIRE(same_bits(eval.data(), composed.data()));
 }
 
@@ -75,31 +102,45 @@ const std::vector<Case> kCases = {
 
 }  // namespace
 
-TEMPLATE_TEST_CASE("conv2d_max_pool2d equals max_pool2d(conv2d) bit for bit", "[conv][pool][fused]", float, double) {
-  std::uint64_t seed = 11;
-  for (const Case& c : kCases) check_same_as_composition<TestType>(c, seed++);
+TEMPLATE_TEST_CASE("conv2d_max_pool2d(_relu) equals max_pool2d(conv2d) (then relu) bit for bit", "[conv][pool][fused]",
+                   float, double) {
+  for (bool with_relu : {false, true}) {
+    std::uint64_t seed = 11;
+    for (const Case& c : kCases) check_same_as_composition<TestType>(c, seed++, with_relu);
+  }
 }
 
-TEST_CASE("conv2d_max_pool2d: gradients agree with the composition at every thread count", "[conv][pool][fused]") {
+TEMPLATE_TEST_CASE("conv2d_max_pool2d_relu: outputs of exactly 0 take no gradient, as relu's", "[conv][pool][fused]",
+                   float, double) {
+  check_same_as_composition<TestType>(kCases[0], 31, true, false, true);
+  check_same_as_composition<TestType>(kCases[1], 32, true, false, true);
+}
+
+TEST_CASE("conv2d_max_pool2d(_relu): gradients agree with the composition at every thread count", "[conv][pool][fused]") {
   const int before = blas::threads();
   for (int threads : {1, 2, 3}) {
     INFO(threads << " threads");
     blas::set_threads(threads);
-    check_same_as_composition<float>(kCases[1], 5);
+    check_same_as_composition<float>(kCases[1], 5, false);
+    check_same_as_composition<float>(kCases[1], 6, true);
   }
   blas::set_threads(before);
 }
 
-TEST_CASE("conv2d_max_pool2d: gradients for every subset of inputs that require them", "[conv][pool][fused]") {
+TEST_CASE("conv2d_max_pool2d(_relu): gradients for every subset of inputs that require them", "[conv][pool][fused]") {
   // Each backward branch: input gradient alone, weights without bias, bias without weights, ...
-  for (int mask = 1; mask < 8; ++mask) {
-    INFO("x " << (mask & 1) << ", W " << ((mask >> 1) & 1) << ", b " << ((mask >> 2) & 1) << " require grad");
+  for (int mask = 1; mask < 16; ++mask) {
+    const bool with_relu = (mask & 8) != 0;
+    INFO("x " << (mask & 1) << ", W " << ((mask >> 1) & 1) << ", b " << ((mask >> 2) & 1) << " require grad"
+              << (with_relu ? ", relu" : ""));
+    if ((mask & 7) == 0) continue;
     Generator gen(static_cast<std::uint64_t>(20 + mask));
     auto x = uniform<float>({4, 2, 9, 8}, gen, -1, 1, (mask & 1) != 0);
     auto W = uniform<float>({3, 2, 3, 3}, gen, -1, 1, (mask & 2) != 0);
     auto b = uniform<float>({3}, gen, -1, 1, (mask & 4) != 0);
-    auto fused = conv2d_max_pool2d(x, W, b, 1, 1, 2, 2, 2);
-    auto composed = max_pool2d(conv2d(x, W, b, 1, 1), 2, 2, 2);
+    const Case c{{4, 2, 9, 8}, {3, 2, 3, 3}, true, 1, 1, 2, 2, 2, 0};
+    auto fused = fused_op(with_relu, x, W, b, c);
+    auto composed = composed_op(with_relu, x, W, b, c);
     auto weights = uniform<float>(to_shape(fused.data().shape()), gen, -1, 1);
     std::vector<Variable<float>> inputs;
     for (const auto& v : {x, W, b})
@@ -114,29 +155,42 @@ TEST_CASE("conv2d_max_pool2d: gradients for every subset of inputs that require 
   }
 }
 
-TEST_CASE("conv2d_max_pool2d: a NaN propagates as in the composition", "[conv][pool][fused]") {
-  check_same_as_composition<float>(kCases[0], 3, true);
-  check_same_as_composition<double>(kCases[2], 4, true);
+TEST_CASE("conv2d_max_pool2d(_relu): a NaN propagates as in the composition", "[conv][pool][fused]") {
+  for (bool with_relu : {false, true}) {
+    check_same_as_composition<float>(kCases[0], 3, with_relu, true);
+    check_same_as_composition<double>(kCases[2], 4, with_relu, true);
+  }
 }
 
-TEST_CASE("conv2d_max_pool2d: second derivatives match the composition", "[conv][pool][fused][gradgradcheck]") {
+TEST_CASE("conv2d_max_pool2d(_relu): second derivatives match the composition", "[conv][pool][fused][gradgradcheck]") {
+  const bool with_relu = GENERATE(false, true);
+  INFO((with_relu ? "with relu" : "without relu"));
   Generator gen(8);
   auto x = uniform<double>({2, 2, 7, 6}, gen, -1, 1, true);
   auto W = uniform<double>({3, 2, 3, 3}, gen, -1, 1, true);
-  auto b = uniform<double>({3}, gen, -1, 1, true);
-  auto weights = uniform<double>({2, 3, 2, 2}, gen, -1, 1);
-  // d/dx and d/dW of Σ (gW)², through the backward weight op's own backward.
+  // A negative bias, so the ReLU cuts off some outputs (checked below).
+  auto b = uniform<double>({3}, gen, -2, 0, true);
+  auto weights = uniform<double>({2, 3, 2, 2}, gen, -1, 1, true);
+  const Case c{{2, 2, 7, 6}, {3, 2, 3, 3}, true, 1, 0, 2, 2, 2, 0};
+  if (with_relu) {
+    const Tensor<double> y = conv2d_max_pool2d_relu(x, W, b, 1, 0, 2, 2, 2).data();
+    const auto zeros = std::count(y.data(), y.data() + y.size(), 0.0);
+    REQUIRE(zeros > 0);
+    REQUIRE(zeros < static_cast<std::ptrdiff_t>(y.size()));
+  }
+  // d/dx, d/dW and d/d(weights) of Σ gW² + Σ gx² + Σ gb², through the backward ops' own backwards
+  // (gy is the weights, so the last one reaches the bias gradient's backward).
   auto second = [&](bool fused) {
-    auto y = fused ? conv2d_max_pool2d(x, W, b, 1, 0, 2, 2, 2) : max_pool2d(conv2d(x, W, b, 1, 0), 2, 2, 2);
-    auto gW = grad(sum(y * weights), W, true);
-    auto gx = grad(sum(y * weights), x, true);
-    return grad(std::vector<Var64>{sum(gW * gW) + sum(gx * gx)}, {x, W});
+    auto y = fused ? fused_op(with_relu, x, W, b, c) : composed_op(with_relu, x, W, b, c);
+    const std::vector<Var64> g = grad(std::vector<Var64>{sum(y * weights)}, std::vector<Var64>{x, W, b}, {}, true);
+    return grad(std::vector<Var64>{sum(g[0] * g[0]) + sum(g[1] * g[1]) + sum(g[2] * g[2])},
+                std::vector<Var64>{x, W, weights});
   };
-  const auto f = second(true), c = second(false);
-  for (std::size_t i = 0; i < 2; ++i) {
+  const auto f = second(true), c2 = second(false);
+  for (std::size_t i = 0; i < 3; ++i) {
     INFO("input " << i);
     const double* pf = f[i].data().data();
-    const double* pc = c[i].data().data();
+    const double* pc = c2[i].data().data();
     double largest = 0;
     for (std::size_t k = 0; k < f[i].size(); ++k) largest = std::max(largest, std::abs(pc[k]));
     REQUIRE(largest > 0);
@@ -184,4 +238,13 @@ TEST_CASE("Conv2dMaxPool: the layers' result, their parameters under the same na
   REQUIRE(same_bits(built.W.data(), plain.W.data()));
   REQUIRE(built.pooling().pool_h() == 2);
   REQUIRE(built.pooling().stride() == 2);
+  CHECK_FALSE(built.relu());
+  // With a ReLU after the pooling: the three layers' result, the same parameters.
+  ReLU<float> act;
+  Conv2dMaxPool<float> with_relu(conv, pool, act);
+  REQUIRE(with_relu.relu());
+  REQUIRE(with_relu.W.data().data() == conv.W.data().data());
+  REQUIRE(with_relu.describe() == "Conv2d(2 -> 5, 3x3, stride 1, pad 1) + MaxPool2d(2x2, stride 2, pad 0) + ReLU");
+  REQUIRE(same_bits(with_relu(x).data(), act(pool(conv(x))).data()));
+  REQUIRE(std::string(with_relu(x).op()) == "conv2d_max_pool2d_relu");
 }

@@ -99,6 +99,15 @@ std::vector<Row> conv_rows() {
           [](const Vs& v) { return conv2d_max_pool2d(v[0], v[1], Var64(), 1, 0, 2, 3, 1); }};
   cp3.prepare = distinct_images;
   rows.push_back(cp3);
+  // With the ReLU: a negative bias cuts off some outputs, so the routing that skips them is checked
+  // too (generic values keep every output clear of the kink at 0).
+  Row cpr{"conv2d_max_pool2d_relu s1 p0 pool 2x2 s2 x(2,1,6,6) W(2,1,3,3) b<0", {{2, 1, 6, 6}, {2, 1, 3, 3}, {2}},
+          [](const Vs& v) { return conv2d_max_pool2d_relu(v[0], v[1], v[2], 1, 0, 2, 2, 2); }};
+  cpr.prepare = [distinct_images](std::vector<Var64>& v) {
+    distinct_images(v);
+    v[2].data() -= 0.6;
+  };
+  rows.push_back(cpr);
   return rows;
 }
 

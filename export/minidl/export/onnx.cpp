@@ -215,7 +215,9 @@ void emit(const Module<float>& m, const std::string& name, GraphBuilder& b) {
   if (const auto* c = dynamic_cast<const Conv2d<float>*>(&m)) return emit_conv(*c, name, b);
   if (const auto* cp = dynamic_cast<const Conv2dMaxPool<float>*>(&m)) {
     emit_conv(*cp, name, b);
-    return emit_pool(cp->pooling(), "MaxPool", qualified(name, "pool"), b);
+    emit_pool(cp->pooling(), "MaxPool", qualified(name, "pool"), b);
+    if (cp->relu()) b.node("Relu", qualified(name, "relu"), {}, b.shape());
+    return;
   }
   if (const auto* p = dynamic_cast<const MaxPool2d<float>*>(&m)) return emit_pool(*p, "MaxPool", name, b);
   if (const auto* p = dynamic_cast<const AvgPool2d<float>*>(&m)) return emit_pool(*p, "AveragePool", name, b);

@@ -46,8 +46,8 @@ Shape onnx_input_shape(const Module<float>& model);
 
 /// The serialized ONNX model (ModelProto, opset 13, IR version 8) of `model` as it computes in
 /// eval mode: Linear -> Gemm (with a Flatten before it when its input has more than two axes),
-/// Conv2d -> Conv, MaxPool2d -> MaxPool, Conv2dMaxPool -> Conv then MaxPool ("name.pool"),
-/// AvgPool2d -> AveragePool (padding counted), Flatten ->
+/// Conv2d -> Conv, MaxPool2d -> MaxPool, Conv2dMaxPool -> Conv then MaxPool ("name.pool") and, with
+/// its fused ReLU, Relu ("name.relu"), AvgPool2d -> AveragePool (padding counted), Flatten ->
 /// Flatten or Reshape, ReLU/Sigmoid/Tanh -> Relu/Sigmoid/Tanh, BatchNorm -> BatchNormalization with
 /// the running statistics, Dropout -> nothing (the identity). Sequential networks, MLP,
 /// SimpleConvNet, DeepConvNet, MultiLayerNet and TwoLayerNet are walked layer by layer; parameters

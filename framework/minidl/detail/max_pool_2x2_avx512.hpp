@@ -71,7 +71,8 @@ inline bool max_pool_plane_2x2(const float* plane, std::size_t W, std::size_t OH
 
 /// The gradient of one pooled plane, written densely: a plane of 2*OH rows of width 2*OW (the
 /// windows tile it) where each window's maximum (at offset[k] within the plane) gets 0 + g[k] and
-/// the other three members 0. Every position is stored once, so no zeroing pass comes first; the
+/// the other three members 0 (all four when offset[k] is ArgmaxIndex::kNoInput, which lies
+/// beyond any plane). Every position is stored once, so no zeroing pass comes first; the
 /// values equal the zero-fill-then-scatter ones bit for bit (0 + g turns a -0 into +0 there too).
 inline void scatter_plane_2x2(const float* g, const std::uint32_t* offset, std::size_t OH, std::size_t OW,
                               float* plane) {
@@ -90,6 +91,7 @@ inline void scatter_plane_2x2(const float* g, const std::uint32_t* offset, std::
       const __m512 v = _mm512_add_ps(_mm512_setzero_ps(), _mm512_maskz_loadu_ps(in, g + k));
       // Which member holds the maximum: its offset from the window's top-left corner.
       const __m512i corner = _mm512_add_epi32(_mm512_set1_epi32(static_cast<int>(2 * oh * W + 2 * ow)), lane2);
+      // A cut-off output (kNoInput) is far from every corner: its rel matches no member.
       const __m512i rel = _mm512_sub_epi32(_mm512_maskz_loadu_epi32(in, offset + k), corner);
       const __m512 tl = _mm512_maskz_mov_ps(_mm512_cmpeq_epi32_mask(rel, _mm512_setzero_si512()), v);
       const __m512 tr = _mm512_maskz_mov_ps(_mm512_cmpeq_epi32_mask(rel, one), v);

@@ -19,11 +19,16 @@ namespace minidl::detail {
 /// the kernels vectorise alongside float lanes. Planes are laid out as the outputs are, so an
 /// index built a sample at a time is the same as one built for the whole batch.
 struct ArgmaxIndex {
+  /// The offset of an output that routes its gradient to no input: a ReLU fused after the pooling
+  /// (conv2d_max_pool2d_relu) cut it off. Never a real offset (planes hold fewer positions).
+  static constexpr std::uint32_t kNoInput = 0xFFFFFFFFu;
+
   PooledArray<std::uint32_t> offset;  ///< one per output element
   std::size_t out_plane = 0;          ///< OH*OW: outputs per plane
   std::size_t in_plane = 0;           ///< H*W: inputs per plane
   bool disjoint = false;              ///< no two windows share an input (stride >= the window)
   bool tiled_2x2 = false;             ///< 2x2 windows, stride 2, no padding, covering every input
+  bool has_cuts = false;              ///< some offsets may be kNoInput
   std::size_t out_width = 0;          ///< OW: outputs per row
 };
 
@@ -49,10 +54,11 @@ template <typename T>
 void max_pool_planes(const T* x, const ConvGeometry& g, T* y, std::uint32_t* index);
 
 /// Planes [first, first + count) of scatter_by_index's result, written to y (count * in_plane
-/// values, every one written): zeros, then y[off[k]] += x[k] over each plane's outputs (stored as
-/// 0 + x[k] when the windows are disjoint: the same value without reading y back; float windows
-/// that tile the plane 2x2 are written in one dense pass on AVX-512). The raw kernel, for a caller
-/// that consumes the scattered planes at once (the fused conv's weight gradient).
+/// values, every one written): zeros, then y[off[k]] += x[k] over each plane's outputs except those
+/// cut off (kNoInput). Stored as 0 + x[k] when the windows are disjoint: the same value without
+/// reading y back; float windows that tile the plane 2x2 are written in one dense pass on AVX-512.
+/// The raw kernel, for a caller that consumes the scattered planes at once (the fused conv's weight
+/// gradient).
 template <typename T>
 void scatter_planes(const T* x, const ArgmaxIndex& idx, std::size_t first, std::size_t count, T* y);
 
@@ -61,8 +67,8 @@ void scatter_planes(const T* x, const ArgmaxIndex& idx, std::size_t first, std::
 template <typename T>
 Variable<T> scatter_by_index(const Variable<T>& x, const ArgmaxIndexPtr& idx, const TensorShape& shape);
 
-/// y[k] = x[plane, off[k]] (y has `shape`, the pooled shape). Recorded; its backward is
-/// scatter_by_index.
+/// y[k] = x[plane, off[k]] (y has `shape`, the pooled shape), 0 where off[k] is kNoInput. Recorded;
+/// its backward is scatter_by_index.
 template <typename T>
 Variable<T> gather_by_index(const Variable<T>& x, const ArgmaxIndexPtr& idx, const TensorShape& shape);
 

@@ -19,7 +19,15 @@ Conv2dMaxPool<T>::Conv2dMaxPool(const Conv2d<T>& conv, const MaxPool2d<T>& pool)
 }
 
 template <typename T>
+Conv2dMaxPool<T>::Conv2dMaxPool(const Conv2d<T>& conv, const MaxPool2d<T>& pool, const ReLU<T>&)
+    : Conv2dMaxPool(conv, pool) {
+  relu_ = true;
+}
+
+template <typename T>
 Variable<T> Conv2dMaxPool<T>::forward(const Variable<T>& x) {
+  if (relu_)
+    return conv2d_max_pool2d_relu(x, W, b, stride_, pad_, pool_.pool_h(), pool_.pool_w(), pool_.stride(), pool_.pad());
   return conv2d_max_pool2d(x, W, b, stride_, pad_, pool_.pool_h(), pool_.pool_w(), pool_.stride(), pool_.pad());
 }
 
@@ -28,7 +36,7 @@ std::string Conv2dMaxPool<T>::describe() const {
   const Shape s = W.shape();
   return "Conv2d(" + std::to_string(s[1]) + " -> " + std::to_string(s[0]) + ", " + std::to_string(s[2]) + "x" +
          std::to_string(s[3]) + ", stride " + std::to_string(stride_) + ", pad " + std::to_string(pad_) + ") + " +
-         pool_.describe();
+         pool_.describe() + (relu_ ? " + ReLU" : "");
 }
 
 template class Conv2dMaxPool<float>;

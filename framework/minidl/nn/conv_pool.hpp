@@ -1,6 +1,8 @@
 #pragma once
-// Conv2dMaxPool: a convolution layer and the max pooling after it, computed as one op.
+// Conv2dMaxPool: a convolution layer and the max pooling after it (and optionally a ReLU after
+// that), computed as one op.
 
+#include "minidl/nn/activation.hpp"
 #include "minidl/nn/conv.hpp"
 #include "minidl/nn/module.hpp"
 #include "minidl/nn/pooling.hpp"
@@ -24,9 +26,14 @@ class Conv2dMaxPool : public Module<T> {
   /// Fuses existing layers: shares `conv`'s W and b (not a copy: training either trains both) and
   /// takes `pool`'s window, stride and pad.
   Conv2dMaxPool(const Conv2d<T>& conv, const MaxPool2d<T>& pool);
-  /// Applies conv2d_max_pool2d; shape errors name the shapes.
+  /// Fuses a ReLU after the pooling as well (conv2d_max_pool2d_relu): the three layers' result, bit
+  /// for bit, without a pass of its own over the pooled output or its gradient.
+  Conv2dMaxPool(const Conv2d<T>& conv, const MaxPool2d<T>& pool, const ReLU<T>& relu);
+  /// Applies conv2d_max_pool2d, or conv2d_max_pool2d_relu with a fused ReLU; shape errors name
+  /// the shapes.
   Variable<T> forward(const Variable<T>& x) override;
-  /// "Conv2d(C -> FN, FHxFW, stride s, pad p) + MaxPool2d(PHxPW, stride s, pad p)".
+  /// "Conv2d(C -> FN, FHxFW, stride s, pad p) + MaxPool2d(PHxPW, stride s, pad p)", then " + ReLU"
+  /// with a fused ReLU.
   std::string describe() const override;
 
   /// The convolution's stride.
@@ -35,6 +42,8 @@ class Conv2dMaxPool : public Module<T> {
   std::size_t pad() const { return pad_; }
   /// The pooling after the convolution (its window, stride and pad).
   const MaxPool2d<T>& pooling() const { return pool_; }
+  /// True when a ReLU follows the pooling inside this layer.
+  bool relu() const { return relu_; }
 
   Variable<T> W;  ///< Filters (FN, C, FH, FW).
   Variable<T> b;  ///< Bias (FN).
@@ -42,6 +51,7 @@ class Conv2dMaxPool : public Module<T> {
  private:
   std::size_t stride_, pad_;
   MaxPool2d<T> pool_;
+  bool relu_ = false;
 };
 
 }  // namespace minidl

@@ -1,5 +1,6 @@
 #include "minidl/ops/conv_pool.hpp"
 
+#include <cstdint>
 #include <stdexcept>
 #include <string>
 
@@ -7,7 +8,9 @@
 #include "minidl/detail/conv_kernels.hpp"
 #include "minidl/detail/max_pool_index.hpp"
 #include "minidl/detail/parallel.hpp"
+#include "minidl/ops/broadcasting.hpp"
 #include "minidl/ops/conv.hpp"
+#include "minidl/ops/shape.hpp"
 
 namespace minidl {
 namespace {
@@ -79,18 +82,42 @@ Tensor<T> pooled_bias_sum(const Tensor<T>& gy, const detail::ArgmaxIndex& idx, c
   return value;
 }
 
-}  // namespace
-
+// gb: per filter, the sum of the pooled gradient over the outputs that route to an input (every
+// output, unless a fused ReLU cut some off), its `value` already formed from the scattered blocks.
+// Linear in gy: its backward gives each routed output its filter's G and a cut one 0, which is the
+// gather of G spread over the convolution's planes.
 template <typename T>
-Variable<T> conv2d_max_pool2d(const Variable<T>& x, const Variable<T>& W, const Variable<T>& b, std::size_t stride,
-                              std::size_t pad, std::size_t pool_h, std::size_t pool_w, std::size_t pool_stride,
-                              std::size_t pool_pad) {
+Variable<T> pooled_bias_grad(const Variable<T>& gy, Tensor<T> value, const detail::ArgmaxIndexPtr& idx,
+                             const ConvPoolGeometry& g) {
+  return record<T>("conv2d_max_pool2d_backward_bias", std::move(value), {gy},
+                   [idx, g](const Inputs<T>& in, const Variable<T>&, const Variable<T>& G) {
+                     const Variable<T> spread = broadcast_to(reshape(G, Shape{1, g.FN, 1, 1}), to_shape(g.conv_shape()));
+                     return make_grads<T>({detail::gather_by_index(spread, idx, in[0].data().shape())});
+                   });
+}
+
+// y = relu(y) on one sample's pooled outputs, and a cut in the index (if any) where the ReLU's
+// gradient is 0: relu'(m) is 0 unless m > 0, a NaN included. relu keeps a NaN ("not <= 0"), as the
+// relu op does.
+template <typename T>
+void relu_in_place(T* y, std::uint32_t* index, std::size_t n) {
+  if (index) {
+    for (std::size_t k = 0; k < n; ++k) index[k] = y[k] > T(0) ? index[k] : detail::ArgmaxIndex::kNoInput;
+  }
+  for (std::size_t k = 0; k < n; ++k) y[k] = !(y[k] <= T(0)) ? y[k] : T(0);
+}
+
+// conv2d_max_pool2d, and with `relu` conv2d_max_pool2d_relu: one forward, one backward.
+template <typename T>
+Variable<T> conv_pool(const char* op, const Variable<T>& x, const Variable<T>& W, const Variable<T>& b,
+                      std::size_t stride, std::size_t pad, std::size_t pool_h, std::size_t pool_w,
+                      std::size_t pool_stride, std::size_t pool_pad, bool relu) {
   const auto& ws = W.data().shape();
-  const ConvPoolGeometry g = check_conv_pool("conv2d_max_pool2d", x.data().shape(), ws, stride, pad, pool_h, pool_w,
-                                             pool_stride, pool_pad);
+  const ConvPoolGeometry g = check_conv_pool(op, x.data().shape(), ws, stride, pad, pool_h, pool_w, pool_stride,
+                                             pool_pad);
   const bool has_bias = b.defined();
   if (has_bias && !(b.ndim() == 1 && b.data().shape()[0] == g.FN)) {
-    throw std::invalid_argument("conv2d_max_pool2d: bias " + shape_str(b.shape()) +
+    throw std::invalid_argument(std::string(op) + ": bias " + shape_str(b.shape()) +
                                 " does not match W (FN,C,FH,FW)=" + shape_str(W.shape()) + " (needs b (" +
                                 std::to_string(g.FN) + "))");
   }
@@ -101,7 +128,10 @@ Variable<T> conv2d_max_pool2d(const Variable<T>& x, const Variable<T>& W, const 
   Tensor<T> y = Tensor<T>::from_shape({g.conv.N, FN, g.pool.OH, g.pool.OW});
   const bool need_index = has_bias ? will_record<T>({x, W, b}) : will_record<T>({x, W});
   std::shared_ptr<detail::ArgmaxIndex> index;
-  if (need_index) index = detail::make_argmax_index(g.pool);
+  if (need_index) {
+    index = detail::make_argmax_index(g.pool);
+    index->has_cuts = relu;
+  }
   const T* pw = W.data().data();
   const T* pb = has_bias ? b.data().data() : nullptr;
   const std::size_t chunks = detail::sample_chunks(g.conv.N, FN * P * CK);
@@ -112,8 +142,10 @@ Variable<T> conv2d_max_pool2d(const Variable<T>& x, const Variable<T>& W, const 
     for (std::size_t n = detail::chunk_begin(g.conv.N, chunks, c); n < detail::chunk_begin(g.conv.N, chunks, c + 1);
          ++n) {
       detail::conv_sample(x.data().data() + n * in_sample, pw, pb, one, FN, col, block);
-      detail::max_pool_planes(block, pool_one, y.data() + n * pooled,
-                              index ? index->offset.data() + n * pooled : nullptr);
+      T* pooled_n = y.data() + n * pooled;
+      std::uint32_t* index_n = index ? index->offset.data() + n * pooled : nullptr;
+      detail::max_pool_planes(block, pool_one, pooled_n, index_n);
+      if (relu) relu_in_place(pooled_n, index_n, pooled);
     }
   });
   if (!need_index) return Variable<T>(std::move(y));
@@ -131,15 +163,31 @@ Variable<T> conv2d_max_pool2d(const Variable<T>& x, const Variable<T>& W, const 
                                     bias_grad ? gb.data() : nullptr);
       // The bias gradient of the pooled output is the sum of gy itself (a scatter keeps sums); its
       // value here comes from the scattered blocks, as conv2d's backward forms it.
-      if (bias_grad) grads[2] = detail::conv2d_backward_bias(gy, std::move(gb));
+      if (bias_grad) grads[2] = pooled_bias_grad(gy, std::move(gb), idx, g);
     } else if (bias_grad) {
-      grads[2] = detail::conv2d_backward_bias(gy, pooled_bias_sum(gy.data(), *idx, g));
+      grads[2] = pooled_bias_grad(gy, pooled_bias_sum(gy.data(), *idx, g), idx, g);
     }
     return grads;
   };
   // Brace lists, so the node's input list comes from the recycled ones (core/variable_lists.hpp).
-  if (has_bias) return record<T>("conv2d_max_pool2d", std::move(y), {x, W, b}, std::move(backward));
-  return record<T>("conv2d_max_pool2d", std::move(y), {x, W}, std::move(backward));
+  if (has_bias) return record<T>(op, std::move(y), {x, W, b}, std::move(backward));
+  return record<T>(op, std::move(y), {x, W}, std::move(backward));
+}
+
+}  // namespace
+
+template <typename T>
+Variable<T> conv2d_max_pool2d(const Variable<T>& x, const Variable<T>& W, const Variable<T>& b, std::size_t stride,
+                              std::size_t pad, std::size_t pool_h, std::size_t pool_w, std::size_t pool_stride,
+                              std::size_t pool_pad) {
+  return conv_pool("conv2d_max_pool2d", x, W, b, stride, pad, pool_h, pool_w, pool_stride, pool_pad, false);
+}
+
+template <typename T>
+Variable<T> conv2d_max_pool2d_relu(const Variable<T>& x, const Variable<T>& W, const Variable<T>& b,
+                                   std::size_t stride, std::size_t pad, std::size_t pool_h, std::size_t pool_w,
+                                   std::size_t pool_stride, std::size_t pool_pad) {
+  return conv_pool("conv2d_max_pool2d_relu", x, W, b, stride, pad, pool_h, pool_w, pool_stride, pool_pad, true);
 }
 
 template Variable<float> conv2d_max_pool2d<float>(const Variable<float>&, const Variable<float>&,
@@ -148,5 +196,11 @@ template Variable<float> conv2d_max_pool2d<float>(const Variable<float>&, const 
 template Variable<double> conv2d_max_pool2d<double>(const Variable<double>&, const Variable<double>&,
                                                     const Variable<double>&, std::size_t, std::size_t, std::size_t,
                                                     std::size_t, std::size_t, std::size_t);
+template Variable<float> conv2d_max_pool2d_relu<float>(const Variable<float>&, const Variable<float>&,
+                                                       const Variable<float>&, std::size_t, std::size_t, std::size_t,
+                                                       std::size_t, std::size_t, std::size_t);
+template Variable<double> conv2d_max_pool2d_relu<double>(const Variable<double>&, const Variable<double>&,
+                                                         const Variable<double>&, std::size_t, std::size_t,
+                                                         std::size_t, std::size_t, std::size_t, std::size_t);
 
 }  // namespace minidl

@@ -22,7 +22,8 @@ namespace minidl {
 /// `b` may be an undefined Variable: no bias. Pooling rules as max_pool2d: ties go to the first
 /// maximum, padding never wins, a NaN propagates.
 /// Backward, with S the scatter of a pooled gradient to its argmax positions (max_pool2d's
-/// backward): gx = conv2d_backward_input(S(gy), W), gb = Σ over n, ph, pw of gy, and
+/// backward): gx = conv2d_backward_input(S(gy), W), gb = Σ over n, ph, pw of gy (recorded as
+/// conv2d_max_pool2d_backward_bias), and
 /// gW = conv2d_backward_weight(x, S(gy)) computed as the recorded op
 /// conv2d_max_pool2d_backward_weight, a sample at a time, whose own backward is
 /// conv2d_backward_input(S(gy), H) for x and the gather of conv2d(x, H) for gy.
@@ -31,5 +32,16 @@ template <typename T>
 Variable<T> conv2d_max_pool2d(const Variable<T>& x, const Variable<T>& W, const Variable<T>& b, std::size_t stride,
                               std::size_t pad, std::size_t pool_h, std::size_t pool_w, std::size_t pool_stride,
                               std::size_t pool_pad = 0);
+
+/// relu(conv2d_max_pool2d(x, W, b, ...)), equal to it (and to relu(max_pool2d(conv2d(...)))) bit for
+/// bit in value and in every gradient, with the ReLU applied to each sample's pooled outputs while
+/// they are in cache: no separate pass over the result forward, none over its gradient backward.
+/// The ReLU keeps a NaN, as relu does. Its gradient is 0 where an output is not > 0, so such an
+/// output routes its gradient to no input: S, and everything built on it above (gb sums over the
+/// routed outputs only), skips it. The op SimpleConvNet's conv1 runs (Conv2dMaxPool with a ReLU).
+template <typename T>
+Variable<T> conv2d_max_pool2d_relu(const Variable<T>& x, const Variable<T>& W, const Variable<T>& b,
+                                   std::size_t stride, std::size_t pad, std::size_t pool_h, std::size_t pool_w,
+                                   std::size_t pool_stride, std::size_t pool_pad = 0);
 
 }  // namespace minidl

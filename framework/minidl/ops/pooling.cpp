@@ -319,7 +319,10 @@ void scatter_planes(const T* x, const ArgmaxIndex& idx, std::size_t first, std::
     T* plane = y + i * ins;
     std::fill(plane, plane + ins, T(0));
     const std::size_t begin = (first + i) * outs, end = begin + outs;
-    if (idx.disjoint) {
+    if (idx.has_cuts) {
+      for (std::size_t k = begin; k < end; ++k)
+        if (off[k] != ArgmaxIndex::kNoInput) plane[off[k]] += x[k];
+    } else if (idx.disjoint) {
       // Each position takes at most one gradient: a store, with the sum's value (0 + -0 is +0),
       // and no load that waits on the fill's stores.
       for (std::size_t k = begin; k < end; ++k) plane[off[k]] = T(0) + x[k];
@@ -361,7 +364,12 @@ Variable<T> gather_by_index(const Variable<T>& x, const ArgmaxIndexPtr& idx, con
   detail::parallel_chunks(chunks, [&](std::size_t c) {
     for (std::size_t pl = detail::chunk_begin(planes, chunks, c); pl < detail::chunk_begin(planes, chunks, c + 1); ++pl) {
       const std::size_t base = pl * ins;
-      for (std::size_t k = pl * outs, end = k + outs; k < end; ++k) py[k] = px[base + off[k]];
+      if (idx->has_cuts) {
+        for (std::size_t k = pl * outs, end = k + outs; k < end; ++k)
+          py[k] = off[k] == ArgmaxIndex::kNoInput ? T(0) : px[base + off[k]];
+      } else {
+        for (std::size_t k = pl * outs, end = k + outs; k < end; ++k) py[k] = px[base + off[k]];
+      }
     }
   });
   return record<T>("max_pool2d_gather", std::move(y), {x},

@@ -18,11 +18,11 @@ SimpleConvNet<T>::SimpleConvNet(Generator& gen, const SimpleConvNetConfig& c) : 
   // The book applies Relu, then Pooling. Max-pooling and ReLU commute exactly: relu(max(window)) =
   // max(relu(window)), and the gradient reaches the same element (the window's first maximum, and
   // only when that maximum is positive) with the same value. Pooling first lets ReLU touch the
-  // pooled map, a quarter of the conv output, and lets the pooling run inside the convolution
-  // (Conv2dMaxPool), a sample at a time while its output is in cache.
-  this->add("conv1", std::make_shared<Conv2dMaxPool<T>>(c.channels, c.filter_num, c.filter_size, gen, c.stride, c.pad,
-                                                        2, 2, c.init, c.stddev));
-  this->add("relu1", std::make_shared<ReLU<T>>());
+  // pooled map, a quarter of the conv output, and lets the pooling and the ReLU run inside the
+  // convolution (Conv2dMaxPool), a sample at a time while its output is in cache.
+  this->add("conv1", std::make_shared<Conv2dMaxPool<T>>(
+                         Conv2d<T>(c.channels, c.filter_num, c.filter_size, gen, c.stride, c.pad, c.init, c.stddev),
+                         MaxPool2d<T>(2, 2, 2), ReLU<T>()));
   // fc1 reads the pooled (N, FN, OH/2, OW/2) map in place as (N, pooled) rows, as the book's Affine
   // does, with no flattening copy. Only a one-filter, one-row map (1, 1, D) would look to Linear
   // like rows of its last axis; there Flatten says which reading is meant.

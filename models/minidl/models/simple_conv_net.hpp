@@ -25,11 +25,12 @@ struct SimpleConvNetConfig {
   double stddev = 0.01;       ///< for Init::Std
 };
 
-/// conv1 (FN filters, FHxFW, then max 2x2 stride 2 pooling) -> relu1 -> fc1 (-> hidden) -> relu2 ->
+/// conv1 (FN filters, FHxFW, then max 2x2 stride 2 pooling, then ReLU) -> fc1 (-> hidden) -> relu2 ->
 /// fc2 (-> classes): the book's Convolution, Relu, Pooling, Affine, Relu, Affine, with Relu and
 /// Pooling swapped, which gives exactly the same values and gradients (max and ReLU commute) and
-/// runs ReLU on a quarter of the data. The convolution and its pooling are one layer
-/// (Conv2dMaxPool), so the convolution's full output is never stored.
+/// runs ReLU on a quarter of the data. The convolution, its pooling and that ReLU are one layer
+/// (Conv2dMaxPool), so the convolution's full output is never stored and the ReLU makes no pass of
+/// its own.
 /// Input (N,C,H,W), output logits (N,classes). Parameters are named conv1.W, conv1.b, fc1.W, ...
 template <typename T>
 class SimpleConvNet : public Sequential<T> {
