@@ -34,7 +34,7 @@ inline __mmask16 first_lanes(std::size_t n) { return static_cast<__mmask16>((1u 
 inline bool max_pool_plane_2x2(const float* plane, std::size_t W, std::size_t OH, std::size_t OW, float* y,
                                std::uint32_t* index) {
   const __m512i even = even_lanes(), odd = odd_lanes();
-  const __m512i lane2 = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512i lane2 = even;  // 2 * lane: a window's first column, from its row's start
   const __m512i one = _mm512_set1_epi32(1), row_below = _mm512_set1_epi32(static_cast<int>(W));
   __mmask16 nan = 0;
   for (std::size_t oh = 0; oh < OH; ++oh) {
@@ -78,7 +78,7 @@ inline void scatter_plane_2x2(const float* g, const std::uint32_t* offset, std::
                               float* plane) {
   const std::size_t W = 2 * OW;
   const __m512i zip_low = zip_low_lanes(), zip_high = zip_high_lanes();
-  const __m512i lane2 = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512i lane2 = even_lanes();  // 2 * lane: a window's first column, from its row's start
   const __m512i one = _mm512_set1_epi32(1), below = _mm512_set1_epi32(static_cast<int>(W));
   const __m512i below_right = _mm512_set1_epi32(static_cast<int>(W + 1));
   for (std::size_t oh = 0; oh < OH; ++oh) {
