@@ -198,7 +198,7 @@ TEST_CASE("conv2d_max_pool2d(_relu): second derivatives match the composition", 
   }
 }
 
-TEST_CASE("conv2d_max_pool2d: errors name the op and the shapes", "[conv][pool][fused][errors]") {
+TEST_CASE("conv2d_max_pool2d(_relu): errors name the op and the shapes", "[conv][pool][fused][errors]") {
   Generator gen(2);
   auto x = uniform<float>({2, 3, 8, 8}, gen, -1, 1);
   auto W = uniform<float>({4, 3, 3, 3}, gen, -1, 1);
@@ -207,6 +207,11 @@ TEST_CASE("conv2d_max_pool2d: errors name the op and the shapes", "[conv][pool][
                       "conv2d_max_pool2d: input (N,C,H,W)=(2,3,8,8) but W (FN,C,FH,FW)=(4,2,3,3) expects C=2");
   REQUIRE_THROWS_WITH(conv2d_max_pool2d(x, W, uniform<float>({3}, gen, -1, 1), 1, 0, 2, 2, 2),
                       "conv2d_max_pool2d: bias (3) does not match W (FN,C,FH,FW)=(4,3,3,3) (needs b (4))");
+  // The ReLU variant checks the same things and names itself.
+  REQUIRE_THROWS_WITH(conv2d_max_pool2d_relu(x, W, uniform<float>({3}, gen, -1, 1), 1, 0, 2, 2, 2),
+                      "conv2d_max_pool2d_relu: bias (3) does not match W (FN,C,FH,FW)=(4,3,3,3) (needs b (4))");
+  REQUIRE_THROWS_WITH(conv2d_max_pool2d_relu(x, W, b, 1, 0, 7, 7, 1),
+                      Catch::StartsWith("conv2d_max_pool2d_relu: input (N,C,H,W)=(2,4,6,6) is smaller than the 7x7 window"));
   // The pooling is checked against the convolution's output (2,4,6,6).
   REQUIRE_THROWS_WITH(conv2d_max_pool2d(x, W, b, 1, 0, 2, 2, 2, 2),
                       Catch::StartsWith("conv2d_max_pool2d: pad 2 must be smaller than the 2x2 window") &&
