@@ -173,6 +173,79 @@ TEST_CASE("parallel_chunks runs every chunk exactly once at any thread count", "
   }
 }
 
+namespace {
+
+// Waits until `ready()` holds, for at most 20 s; false on time-out (a test then fails instead of
+// hanging).
+template <typename F>
+bool wait_for(F&& ready) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!ready()) {
+    if (std::chrono::steady_clock::now() > until) return false;
+    std::this_thread::yield();
+  }
+  return true;
+}
+
+}  // namespace
+
+TEST_CASE("parallel_chunks gives each thread its own contiguous share first, the caller the first one",
+          "[threads][parallel]") {
+  for (int threads : {2, 3}) {
+    INFO(threads << " threads");
+    ParallelThreads scope(threads);
+    // Two chunks per thread. Every chunk waits until each share's chunk of the same rank has
+    // started, so no thread can run ahead and take another's chunk: the shares are then exactly
+    // {0, 1}, {2, 3}, ... With chunks claimed in one global order instead, the caller's chunk 0 and
+    // a worker's chunk 1 would wait for each other's shares and time out.
+    const std::size_t chunks = 2 * static_cast<std::size_t>(threads);
+    std::vector<std::atomic<int>> started(chunks);
+    std::vector<std::thread::id> ran_on(chunks);
+    std::atomic<bool> timed_out{false};
+    detail::parallel_chunks(chunks, [&](std::size_t i) {
+      ran_on[i] = std::this_thread::get_id();
+      started[i].store(1);
+      const std::size_t rank = i % 2;
+      const bool all_started = wait_for([&] {
+        for (std::size_t first = rank; first < chunks; first += 2) {
+          if (!started[first].load()) return false;
+        }
+        return true;
+      });
+      if (!all_started) timed_out = true;
+    });
+    REQUIRE_FALSE(timed_out.load());
+    CHECK(ran_on[0] == std::this_thread::get_id());
+    for (std::size_t share = 0; share < chunks / 2; ++share) {
+      INFO("share " << share);
+      CHECK(ran_on[2 * share] == ran_on[2 * share + 1]);
+      for (std::size_t other = 0; other < share; ++other) CHECK(ran_on[2 * share] != ran_on[2 * other]);
+    }
+  }
+}
+
+TEST_CASE("parallel_chunks: a thread held up loses the end of its share to the others", "[threads][parallel]") {
+  ParallelThreads scope(2);
+  // Shares {0, 1} (the caller) and {2, 3}. Chunk 0 waits until a worker has started chunk 2, and
+  // chunk 2 holds that worker until chunk 3 is done, which only the caller, taking chunk 3 from the
+  // end of the worker's share, can do.
+  std::vector<std::atomic<int>> started(4), done(4);
+  std::vector<std::thread::id> ran_on(4);
+  std::atomic<bool> timed_out{false};
+  detail::parallel_chunks(4, [&](std::size_t i) {
+    ran_on[i] = std::this_thread::get_id();
+    started[i].store(1);
+    if (i == 0 && !wait_for([&] { return started[2].load() == 1; })) timed_out = true;
+    if (i == 2 && !wait_for([&] { return done[3].load() == 1; })) timed_out = true;
+    done[i].fetch_add(1);
+  });
+  REQUIRE_FALSE(timed_out.load());
+  for (auto& d : done) CHECK(d.load() == 1);
+  CHECK(ran_on[0] == std::this_thread::get_id());
+  CHECK(ran_on[2] != ran_on[0]);
+  CHECK(ran_on[3] == ran_on[0]);
+}
+
 TEST_CASE("parallel_chunks rethrows a chunk's exception after the other chunks ran", "[threads][parallel]") {
   ParallelThreads scope(2);
   std::vector<std::atomic<int>> runs(8);

@@ -19,6 +19,11 @@ namespace {
 
 thread_local bool t_inside_chunk = false;
 
+// The most threads a job runs on (the caller included), and the most chunks it takes: a share's
+// bounds are two 32-bit halves of one atomic word.
+constexpr std::size_t kMaxThreads = 256;
+constexpr std::size_t kMaxChunks = 0xffffffffu;
+
 // How long a thread polls before it sleeps: jobs within a training step come tens of microseconds
 // apart, and a futex wake-up costs about as much, so a worker that just finished a job, and a
 // caller waiting for the last chunk, poll this long first. Short enough that a worker idle
@@ -104,11 +109,12 @@ class Pool {
   void run(std::size_t chunks, void (*call)(void*, std::size_t), void* ctx) {
     const int threads = this->threads();
     std::unique_lock<std::mutex> busy(run_mutex_, std::defer_lock);
-    if (chunks <= 1 || threads <= 1 || t_inside_chunk || !busy.try_lock()) {
+    if (chunks <= 1 || threads <= 1 || t_inside_chunk || chunks > kMaxChunks || !busy.try_lock()) {
       serial(chunks, call, ctx);
       return;
     }
-    const std::size_t helpers = std::min<std::size_t>(static_cast<std::size_t>(threads) - 1, chunks - 1);
+    const std::size_t helpers =
+        std::min({static_cast<std::size_t>(threads) - 1, chunks - 1, kMaxThreads - 1});
     start_workers(helpers);
     // GEMMs inside chunks run on one OpenBLAS thread: the chunks already occupy the cores (set_threads
     // keeps OpenBLAS at one anyway; this covers a program that raised it itself).
@@ -118,15 +124,14 @@ class Pool {
       std::lock_guard<std::mutex> lock(state_mutex_);
       call_ = call;
       ctx_ = ctx;
-      chunks_ = chunks;
-      next_.store(0);
+      deal_shares(chunks, helpers + 1);
       pending_.store(chunks, std::memory_order_relaxed);
       active_helpers_ = helpers;
       error_ = nullptr;
       generation_.store(generation_.load(std::memory_order_relaxed) + 1, std::memory_order_release);
     }
     wake_.notify_all();
-    work(call, ctx, chunks);
+    work(call, ctx, 0);
     std::exception_ptr error;
     // Polled without the lock, so the caller waiting does not slow the workers finishing.
     auto finished = [&] {
@@ -193,12 +198,27 @@ class Pool {
     }
   }
 
-  // Claims and runs chunks until none are left; counts them done.
-  void work(void (*call)(void*, std::size_t), void* ctx, std::size_t chunks) {
+  // Gives participant p (0 is the caller, worker i is i + 1) the p-th of `participants` near-equal
+  // contiguous shares of [0, chunks). Called under state_mutex_ before a job is published.
+  void deal_shares(std::size_t chunks, std::size_t participants) {
+    for (std::size_t p = 0; p < participants; ++p) {
+      shares_[p].bounds.store(pack(chunk_begin(chunks, participants, p), chunk_begin(chunks, participants, p + 1)),
+                              std::memory_order_relaxed);
+    }
+    participants_ = participants;
+  }
+
+  // Runs chunks until none are left and counts them done: first participant p's own share, from
+  // its front, then what is left of the others' shares, from their backs. When every thread keeps
+  // pace, each runs exactly its share, so consecutive jobs cut alike (elementwise passes, the
+  // products' row and depth splits, the optimizer's update) give the same part of an array to the
+  // same thread, and the data stays in that core's cache; a thread that falls behind loses chunks
+  // from the end of its share, the part it would have reached last.
+  void work(void (*call)(void*, std::size_t), void* ctx, std::size_t participant) {
     const bool was_inside = t_inside_chunk;
     t_inside_chunk = true;
     std::size_t done = 0;
-    for (std::size_t i; (i = next_.fetch_add(1)) < chunks;) {
+    auto run = [&](std::size_t i) {
       try {
         call(ctx, i);
       } catch (...) {
@@ -206,9 +226,37 @@ class Pool {
         if (!error_) error_ = std::current_exception();
       }
       ++done;
+    };
+    const std::size_t participants = participants_;
+    for (std::size_t i; take(shares_[participant], false, i);) run(i);
+    for (std::size_t step = 1; step < participants; ++step) {
+      for (std::size_t i; take(shares_[(participant + step) % participants], true, i);) run(i);
     }
     t_inside_chunk = was_inside;
     if (done > 0 && pending_.fetch_sub(done, std::memory_order_acq_rel) == done) notify_done();
+  }
+
+  // A share of chunks [front, back), packed in one word so that its owner (taking the front) and
+  // the others (taking the back) claim with one compare-and-swap each.
+  struct alignas(64) Share {
+    std::atomic<std::uint64_t> bounds{0};
+  };
+  static std::uint64_t pack(std::size_t front, std::size_t back) {
+    return static_cast<std::uint64_t>(front) | static_cast<std::uint64_t>(back) << 32;
+  }
+  // Claims the share's first (or, from_back, its last) unclaimed chunk into i; false when none is
+  // left.
+  static bool take(Share& share, bool from_back, std::size_t& i) {
+    std::uint64_t bounds = share.bounds.load(std::memory_order_relaxed);
+    for (;;) {
+      const std::size_t front = bounds & 0xffffffffu, back = bounds >> 32;
+      if (front >= back) return false;
+      const std::uint64_t claimed = from_back ? pack(front, back - 1) : pack(front + 1, back);
+      if (share.bounds.compare_exchange_weak(bounds, claimed, std::memory_order_acq_rel, std::memory_order_relaxed)) {
+        i = from_back ? back - 1 : front;
+        return true;
+      }
+    }
   }
 
   // Wakes a caller that stopped polling. Taking the lock first means the caller is either about to
@@ -223,7 +271,7 @@ class Pool {
     for (;;) {
       void (*call)(void*, std::size_t) = nullptr;
       void* ctx = nullptr;
-      std::size_t chunks = 0;
+      std::size_t participant = 0;
       // A new job shows first in generation_; its fields are then read under the lock. Background
       // chunks are taken only between jobs, one at a time, so a job never waits long for a worker.
       poll_briefly([&] {
@@ -246,7 +294,7 @@ class Pool {
           joined_.fetch_add(1, std::memory_order_relaxed);
           call = call_;
           ctx = ctx_;
-          chunks = chunks_;
+          participant = index + 1;
         } else {
           background = claim_background_locked(call, ctx, background_chunk);
         }
@@ -255,20 +303,21 @@ class Pool {
         run_background_chunk(call, ctx, background_chunk);
         continue;
       }
-      work(call, ctx, chunks);
+      work(call, ctx, participant);
       if (joined_.fetch_sub(1, std::memory_order_acq_rel) == 1) notify_done();
     }
   }
 
   std::atomic<int> threads_{1};
   std::mutex run_mutex_;    // one job at a time
-  std::mutex state_mutex_;  // guards everything below but next_
+  std::mutex state_mutex_;  // guards everything below but the shares' bounds
   std::condition_variable wake_, done_;
   std::vector<std::thread> workers_;  // touched only by the holder of run_mutex_ (and the destructor)
   void (*call_)(void*, std::size_t) = nullptr;
   void* ctx_ = nullptr;
-  std::size_t chunks_ = 0;
-  std::atomic<std::size_t> next_{0};
+  // Shares of the current job, one per participant: the caller and up to kMaxThreads - 1 workers.
+  Share shares_[kMaxThreads];
+  std::size_t participants_ = 1;  // written under state_mutex_ before the job is published
   std::atomic<std::size_t> pending_{0};  // chunks not yet finished
   std::size_t active_helpers_ = 0;       // workers with a smaller index join the current job
   std::atomic<std::size_t> joined_{0};   // workers inside work() for the current job (joined under the lock)

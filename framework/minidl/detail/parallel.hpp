@@ -2,12 +2,17 @@
 // Splitting minidl's own (non-GEMM) work across threads: a small persistent pool.
 //
 // Work is cut into a fixed number of chunks chosen by the caller from the problem size alone, never
-// from the thread count; threads (the caller included) claim chunks one at a time. Each chunk's
-// result depends only on its index, and per-chunk partial sums are combined by the caller in chunk
-// order, so results are bit-identical at every thread count. A thread that is descheduled (its
-// core busy with other work) holds up at most the one chunk it claimed: the others take the rest,
-// and an idle worker polls for 50 µs (the next job of a training step usually comes sooner) and
-// then sleeps on a condition variable, so it never spins for long.
+// from the thread count. Each chunk's result depends only on its index, and per-chunk partial sums
+// are combined by the caller in chunk order, so results are bit-identical at every thread count.
+//
+// Each thread first runs its own contiguous share of the chunks (the caller the first share), then
+// takes what is left of the others' shares, from their ends. Jobs cut alike (an elementwise pass
+// over an array, a product split along the same rows, the optimizer's update of it) thus hand the
+// same part of an array to the same thread, and the data stays in that core's cache instead of
+// crossing to the other core at every op. A thread that is descheduled (its core busy with other
+// work) holds up at most the one chunk it runs: the others take the rest of its share. An idle
+// worker polls for 50 µs (the next job of a training step usually comes sooner) and then sleeps on
+// a condition variable, so it never spins for long.
 
 #include <algorithm>
 #include <cstddef>
