@@ -54,8 +54,9 @@ int openblas_threads();
 
 /// Sets the number of threads minidl computes on: large matrix products (gemm) and its own loops
 /// (detail/parallel.hpp) are split over them, while OpenBLAS itself runs single-threaded inside
-/// each part. Idle workers poll for 50 µs and then sleep, and parts are claimed one at a time, so
-/// a busy core delays the part it holds, not every product (docs/performance.md).
+/// each part. Idle workers poll for 50 µs and then sleep, and a thread that falls behind loses the
+/// parts it has not started to the others, so a busy core delays the part it holds, not every
+/// product (docs/performance.md).
 void set_threads(int threads);
 
 /// The number of cores this process may run on (its CPU affinity; at least 1): the default thread
