@@ -544,14 +544,15 @@ TEMPLATE_TEST_CASE("large products split over threads: reproducible per count, w
                    "[threads][parallel][blas]", float, double) {
   using T = TestType;
   // Shapes past the split threshold (2^21 multiply-adds): by rows, by columns (few rows), along k
-  // (k at least both sides of C: 2, 3 or 4 parts, a ragged last slab), odd extents that leave a
-  // ragged last part, every transpose flag, beta 0 and 1, and strided storage (leading dimensions
+  // (k at least both sides of C: 2, 3 or 4 parts, a ragged last slab), deep but cut by columns
+  // (128x512x512 with Bᵀ, W2's input gradient), odd extents that leave a ragged last part, every
+  // transpose flag, beta 0 and 1, and strided storage (leading dimensions
   // larger than the extents).
   struct Case {
     std::size_t m, n, k;
   };
   const std::vector<Case> cases = {{100, 100, 784}, {784, 100, 100}, {9, 4096, 128}, {203, 517, 61},
-                                   {700, 512, 128}, {48, 64, 1100}, {64, 64, 2000}};
+                                   {700, 512, 128}, {48, 64, 1100}, {64, 64, 2000}, {128, 512, 512}};
   const double eps = std::is_same<T, float>::value ? 1.2e-7 : 2.3e-16;
   Generator gen(21);
   for (const Case& s : cases) {

@@ -209,7 +209,21 @@ void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, T alpha
   // bit-reproducible at a given count. Across counts an element may round differently (the sums
   // are grouped differently, and OpenBLAS picks its kernel, blocked, small-matrix or direct, by the
   // size of each call): within float rounding of Σ|a·b| (tested).
-  if (split && k >= std::max(m, n)) {
+  // C cut into blocks of whole rows or whole columns: the parts for `extent` rows (or columns) in
+  // blocks of `block`, each multiplying `other` = (the other side of C) x k; 1 if a cut does not pay.
+  // Every part packs the whole of the operand it does not cut.
+  auto block_parts = [&](std::size_t extent, std::size_t block, std::size_t other) {
+    std::size_t parts = split ? std::min(threads, extent / block) : 1;
+    // The smallest part has extent / block / parts (rounded down) blocks.
+    while (parts > 1 && (extent / block / parts) * block * other <= kMinPartMacs) --parts;
+    return parts;
+  };
+  // A product with Bᵀ whose C is at least as wide as tall (g·Wᵀ, a linear layer's input gradient)
+  // is cut across C's columns, that is across B's stored rows, even when it is deep: each thread
+  // then reads only its own rows of W, the rows its share of the optimizer's update writes, where
+  // a cut along k would read every row of W on every core (W2's layer 2, docs/performance.md).
+  const bool across_b_rows = tb && !ta && n >= m && block_parts(n, kColBlock, m * k) > 1;
+  if (split && k >= std::max(m, n) && !across_b_rows) {
     std::size_t parts = std::min(threads, k / kDepthBlock);
     while (parts > 1 && (k / kDepthBlock / parts) * kDepthBlock * m * n <= kMinPartMacs) --parts;
     if (parts > 1) {
@@ -217,16 +231,12 @@ void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, T alpha
       return;
     }
   }
-  // Otherwise C is cut into blocks of whole rows or whole columns; each block is an ordinary
-  // single-threaded call over the full k. Every part packs the whole of the operand it does not cut
-  // (B for a row split, A for a column split), so the cut goes across the longer side of C and the
-  // smaller operand is the one packed twice.
-  const bool by_rows = m >= n;
+  // Otherwise the cut goes across the longer side of C, so that the smaller operand is the one
+  // packed twice.
+  const bool by_rows = !across_b_rows && m >= n;
   const std::size_t extent = by_rows ? m : n, block = by_rows ? kRowBlock : kColBlock;
-  const std::size_t blocks = extent / block, other = (by_rows ? n : m) * k;
-  std::size_t parts = split ? std::min(threads, blocks) : 1;
-  // The smallest part has blocks / parts (rounded down) blocks.
-  while (parts > 1 && (blocks / parts) * block * other <= kMinPartMacs) --parts;
+  const std::size_t blocks = extent / block;
+  const std::size_t parts = block_parts(extent, block, (by_rows ? n : m) * k);
   if (parts <= 1) {
     call_gemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     return;
