@@ -175,11 +175,11 @@ TEST_CASE("parallel_chunks runs every chunk exactly once at any thread count", "
 
 namespace {
 
-// Waits until `ready()` holds, for at most 20 s; false on time-out (a test then fails instead of
+// Waits until `ready()` holds, for at most `limit`; false on time-out (a test then fails instead of
 // hanging).
 template <typename F>
-bool wait_for(F&& ready) {
-  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+bool wait_for(F&& ready, std::chrono::seconds limit = std::chrono::seconds(20)) {
+  const auto until = std::chrono::steady_clock::now() + limit;
   while (!ready()) {
     if (std::chrono::steady_clock::now() > until) return false;
     std::this_thread::yield();
@@ -450,9 +450,7 @@ class WatchedDataset : public Dataset<float> {
 
 // Waits (up to 5 s) until `data` has seen `items` items.
 bool wait_for_items(const WatchedDataset& data, std::size_t items) {
-  for (int spin = 0; spin < 5000 && data.items_seen() < items; ++spin)
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  return data.items_seen() >= items;
+  return wait_for([&] { return data.items_seen() >= items; }, std::chrono::seconds(5));
 }
 
 }  // namespace
