@@ -22,7 +22,8 @@ namespace minidl {
 namespace detail {
 
 /// Threads parallel_chunks may use, the caller included (at least 1). 1 by default; set by
-/// blas::set_threads and blas::apply_threads together with OpenBLAS's count.
+/// blas::set_threads and blas::apply_threads together with OpenBLAS's count. One job runs on at
+/// most 256 of them (the pool keeps a share per thread).
 void set_parallel_threads(int threads);
 
 /// The current value of set_parallel_threads.
