@@ -169,7 +169,7 @@ constexpr std::size_t kDepthBlock = 64;
 // and the blocks are added to C in part order once all are done. Nothing is packed twice, at the
 // cost of one pass over C per extra part, so it pays for deep products: k at least as large as
 // both sides of C, such as the forward products of W1's and SimpleConvNet's first fully connected
-// layers (measured in docs/performance.md, "Latest measurements").
+// layers (measured in docs/performance.md, "Measured before (Ice Lake): depth-split products, ...").
 template <typename T>
 void gemm_split_depth(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, T alpha, const T* a,
                       std::size_t lda, const T* b, std::size_t ldb, T beta, T* c, std::size_t ldc, std::size_t parts) {
