@@ -1,6 +1,7 @@
 #include "minidl/ops/conv_pool.hpp"
 
 #include <cstdint>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 
@@ -96,6 +97,20 @@ Variable<T> pooled_bias_grad(const Variable<T>& gy, Tensor<T> value, const detai
                    });
 }
 
+// Clears one sample's pooled outputs and argmax offsets in whole cache lines before the pooling
+// kernels store them 12 windows (48 bytes) at a time, when more than one thread runs. A store to
+// part of a line first fetches the line. The output buffer comes from the tensor cache, and with
+// two threads its lines were likely last written on the other core, so each fetch waits on that
+// core. A fill of whole lines need not wait for their data, and leaves them in this core's cache
+// for the kernels. Measured on W3's forward at 2 threads: 530-538 -> 392-400 µs (the kernels'
+// part of it 2.5x shorter). On one thread the fill only costs (715-734 -> 744-761 µs).
+template <typename T>
+void claim_sample_outputs(T* y, std::uint32_t* index, std::size_t n) {
+  if (detail::parallel_threads() <= 1) return;
+  std::memset(y, 0, n * sizeof(T));
+  if (index) std::memset(index, 0, n * sizeof(std::uint32_t));
+}
+
 // y = relu(y) on one sample's pooled outputs, and a cut in the index (if any) where the ReLU's
 // gradient is 0: relu'(m) is 0 unless m > 0, a NaN included. relu keeps a NaN ("not <= 0"), as the
 // relu op does.
@@ -144,6 +159,7 @@ Variable<T> conv_pool(const char* op, const Variable<T>& x, const Variable<T>& W
       detail::conv_sample(x.data().data() + n * in_sample, pw, pb, one, FN, col, block);
       T* pooled_n = y.data() + n * pooled;
       std::uint32_t* index_n = index ? index->offset.data() + n * pooled : nullptr;
+      claim_sample_outputs(pooled_n, index_n, pooled);
       detail::max_pool_planes(block, pool_one, pooled_n, index_n);
       if (relu) relu_in_place(pooled_n, index_n, pooled);
     }
