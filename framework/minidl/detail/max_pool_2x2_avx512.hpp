@@ -38,7 +38,8 @@ inline bool max_pool_plane_2x2(const float* plane, std::size_t W, std::size_t OH
                                std::uint32_t* index) {
   const __m512i even = even_lanes(), odd = odd_lanes();
   const __m512i zero = _mm512_setzero_si512(), one = _mm512_set1_epi32(1);
-  const __m512i below = _mm512_set1_epi32(static_cast<int>(W)), below_right = _mm512_set1_epi32(static_cast<int>(W + 1));
+  const __m512i below = _mm512_set1_epi32(static_cast<int>(W));
+  const __m512i below_right = _mm512_set1_epi32(static_cast<int>(W + 1));
   const __m512i two_rows = _mm512_set1_epi32(static_cast<int>(2 * W));
   __mmask16 nan = 0;
   // A strip of up to 16 windows at a time, down the plane: its masks are set once per strip.
@@ -83,7 +84,8 @@ inline void scatter_plane_2x2(const float* g, const std::uint32_t* offset, std::
   const std::size_t W = 2 * OW;
   const __m512i zip_low = zip_low_lanes(), zip_high = zip_high_lanes();
   const __m512i zero = _mm512_setzero_si512(), one = _mm512_set1_epi32(1);
-  const __m512i below = _mm512_set1_epi32(static_cast<int>(W)), below_right = _mm512_set1_epi32(static_cast<int>(W + 1));
+  const __m512i below = _mm512_set1_epi32(static_cast<int>(W));
+  const __m512i below_right = _mm512_set1_epi32(static_cast<int>(W + 1));
   const __m512i two_rows = _mm512_set1_epi32(static_cast<int>(2 * W));
   // A strip of up to 16 windows at a time, down the plane: its masks are set once per strip.
   for (std::size_t ow = 0; ow < OW; ow += 16) {

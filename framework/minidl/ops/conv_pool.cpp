@@ -97,16 +97,16 @@ Variable<T> pooled_bias_grad(const Variable<T>& gy, Tensor<T> value, const detai
                    });
 }
 
-// Clears one sample's pooled outputs and argmax offsets in whole cache lines before the pooling
-// kernels store them 12 windows (48 bytes) at a time, when more than one thread runs. A store to
-// part of a line first fetches the line. The output buffer comes from the tensor cache, and with
-// two threads its lines were likely last written on the other core, so each fetch waits on that
-// core. A fill of whole lines need not wait for their data, and leaves them in this core's cache
-// for the kernels. Measured on W3's forward at 2 threads: 530-538 -> 392-400 µs (the kernels'
-// part of it 2.5x shorter). On one thread the fill only costs (715-734 -> 744-761 µs).
+// Clears one sample's pooled outputs and argmax offsets in whole cache lines, for a forward split
+// over threads. The pooling kernels store them in pieces smaller than a line (12 windows, 48
+// bytes, on the book's planes), and a store to part of a line first fetches the line. The output
+// buffer comes from the tensor cache, and when threads share the samples its lines were likely
+// last written on another core, so each fetch waits on that core. A fill of whole lines need not
+// wait for their data, and leaves them in this core's cache for the kernels. Measured on W3's
+// forward at 2 threads: 530-538 -> 392-400 µs (the kernels' part of it 2.5x shorter). On one
+// thread the fill only costs (715-734 -> 744-761 µs), so a forward that is not split skips it.
 template <typename T>
-void claim_sample_outputs(T* y, std::uint32_t* index, std::size_t n) {
-  if (detail::parallel_threads() <= 1) return;
+void clear_in_whole_lines(T* y, std::uint32_t* index, std::size_t n) {
   std::memset(y, 0, n * sizeof(T));
   if (index) std::memset(index, 0, n * sizeof(std::uint32_t));
 }
@@ -150,6 +150,7 @@ Variable<T> conv_pool(const char* op, const Variable<T>& x, const Variable<T>& W
   const T* pw = W.data().data();
   const T* pb = has_bias ? b.data().data() : nullptr;
   const std::size_t chunks = detail::sample_chunks(g.conv.N, FN * P * CK);
+  const bool split = chunks > 1 && detail::parallel_threads() > 1 && !detail::inside_parallel_chunk();
   detail::parallel_chunks(chunks, [&](std::size_t c) {
     // One sample's columns, then its (FN, OH*OW) convolution output, pooled from cache.
     T* col = conv_workspace<T>(detail::after_columns<T>(CK * P) + FN * P);
@@ -159,7 +160,7 @@ Variable<T> conv_pool(const char* op, const Variable<T>& x, const Variable<T>& W
       detail::conv_sample(x.data().data() + n * in_sample, pw, pb, one, FN, col, block);
       T* pooled_n = y.data() + n * pooled;
       std::uint32_t* index_n = index ? index->offset.data() + n * pooled : nullptr;
-      claim_sample_outputs(pooled_n, index_n, pooled);
+      if (split) clear_in_whole_lines(pooled_n, index_n, pooled);
       detail::max_pool_planes(block, pool_one, pooled_n, index_n);
       if (relu) relu_in_place(pooled_n, index_n, pooled);
     }
