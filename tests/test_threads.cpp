@@ -544,8 +544,7 @@ TEMPLATE_TEST_CASE("large products split over threads: reproducible per count, w
   // Shapes past the split threshold (2^21 multiply-adds): by rows, by columns (few rows), along k
   // (k at least both sides of C: 2, 3 or 4 parts, a ragged last slab), deep but cut by columns
   // (128x512x512 with Bᵀ, W2's input gradient), odd extents that leave a ragged last part, every
-  // transpose flag, beta 0 and 1, and strided storage (leading dimensions
-  // larger than the extents).
+  // transpose flag, beta 0 and 1, and strided storage (leading dimensions larger than the extents).
   struct Case {
     std::size_t m, n, k;
   };
