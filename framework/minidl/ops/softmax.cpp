@@ -49,7 +49,7 @@ T row_max(const T* r, std::size_t n) {
   if (n < kLanes) {
     T m = r[0];
     // Not unrolled: GCC peels this short loop into compare-and-branch steps, which mispredict on
-    // real logits; kept as a loop it is one branch-free vmaxss per element.
+    // real logits; kept as a loop it is one branch-free max instruction (maxss, maxsd) per element.
 #pragma GCC unroll 1
     for (std::size_t j = 1; j < n; ++j) m = r[j] > m ? r[j] : m;
     return m;
