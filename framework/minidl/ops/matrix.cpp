@@ -149,11 +149,13 @@ Variable<T> linear(const Variable<T>& x, const Variable<T>& W, const Variable<T>
                    [n, d, h](const Inputs<T>& in, const Variable<T>&, const Variable<T>& gy) {
                      const detail::MatrixView xv{n, d}, wv{d, h}, gv{n, h};
                      Grads<T> grads = make_grads<T>(3);
+                     // The bias sum first, while gy is still in cache from the op that wrote it:
+                     // each product below streams a matrix of its own through the cache.
+                     if (in[2].requires_grad()) grads[2] = sum_to_like(gy, in[2]);  // (...,H) -> (H)
                      if (in[0].requires_grad())  // (n,H)·(D,H)ᵀ -> (n,D), in x's shape
                        grads[0] = detail::matmul_as(gy, gv, in[1], wv, false, true, in[0].data().shape());
                      if (in[1].requires_grad())  // (n,D)ᵀ·(n,H) -> (D,H)
                        grads[1] = detail::matmul_as(in[0], xv, gy, gv, true, false, in[1].data().shape());
-                     if (in[2].requires_grad()) grads[2] = sum_to_like(gy, in[2]);  // (...,H) -> (H)
                      return grads;
                    });
 }
