@@ -54,6 +54,7 @@
 #include "core_latency.hpp"
 #include "gemm_baseline.hpp"
 #include "rounds.hpp"
+#include "step_counters.hpp"
 #include "timing.hpp"
 
 using namespace minidl;
@@ -85,6 +86,7 @@ struct Result {
   double tensor_buffers_per_step = 0;    // tensor buffers a step takes from the cache...
   double tensor_system_allocs_per_step = 0;  // ...and how many of them the cache could not serve
   double page_faults_per_step = 0;       // minor page faults (fresh memory touched) per step
+  double batch_s_per_step = 0;           // time in DataLoader::batch per timed step (mean over all of them)
   double peak_rss_mib = 0;
   bench::Stats backprop;        // W4 only: the backprop gradient
   bench::Stats full_forward;    // W4 with --w4-full: the book's full-forward numerical gradient
@@ -152,7 +154,9 @@ void print_json(const Result& r, const RunSetup& setup) {
       << ",\"alloc_kib_per_step\":" << r.alloc_kib_per_step << ",\"large_allocs_per_step\":" << r.large_allocs_per_step
       << ",\"tensor_buffers_per_step\":" << r.tensor_buffers_per_step
       << ",\"tensor_system_allocs_per_step\":" << r.tensor_system_allocs_per_step
-      << ",\"page_faults_per_step\":" << r.page_faults_per_step;
+      << ",\"page_faults_per_step\":" << r.page_faults_per_step
+      << ",\"batch_ms_per_step\":" << r.batch_s_per_step * 1e3
+      << ",\"ratio_step_without_batch_over_gemm\":" << (r.step.median - r.batch_s_per_step) / r.gemm.median;
   }
   if (r.peak_rss_mib > 0) o << ",\"peak_rss_mib\":" << r.peak_rss_mib;
   if (r.core_round_trip_before_ns > 0 && r.core_round_trip_after_ns > 0)
@@ -176,12 +180,16 @@ class Trainee {
       : loader_(data, lo), gen_(42), model_(model_args..., gen_), opt_(model_.parameters(), lr) {}
 
   /// One training step: the next batch (a new epoch after the last), forward, loss, backward, update.
+  /// The batch call is timed on its own (bench::add_batch_time).
   void step() {
     if (next_ == loader_.num_batches()) {
       loader_.start_epoch();
       next_ = 0;
     }
+    const auto fetch_start = std::chrono::steady_clock::now();
     const Batch<float>& batch = loader_.batch(next_++);
+    bench::add_batch_time(static_cast<std::uint64_t>(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - fetch_start).count()));
     opt_.zero_grad();
     Variable<float> loss = softmax_cross_entropy(model_(batch.input), batch.labels);
     loss.backward();
@@ -249,6 +257,7 @@ std::vector<Result> measure_workload(const Result& base, const std::vector<Threa
     r.tensor_buffers_per_step = static_cast<double>(c.tensor_reuses + c.tensor_system_allocs) / total_steps;
     r.tensor_system_allocs_per_step = static_cast<double>(c.tensor_system_allocs) / total_steps;
     r.page_faults_per_step = static_cast<double>(c.page_faults) / total_steps;
+    r.batch_s_per_step = static_cast<double>(c.batch_ns) * 1e-9 / total_steps;
     results.push_back(r);
   }
   return results;
@@ -342,7 +351,8 @@ void print_table(const std::vector<Result>& results) {
             << std::left << std::setw(4) << "" << std::setw(8) << "threads" << std::setw(46) << "workload" << std::right << std::setw(22)
             << "step ms med [min,max]" << std::setw(11) << "GEMM ms" << std::setw(9) << "ratio" << std::setw(11)
             << "allocs/st" << std::setw(11) << "KiB/st" << std::setw(10) << ">=4KiB" << std::setw(14) << "tensors/st"
-            << std::setw(12) << "sys tensors" << std::setw(9) << "faults" << "\n";
+            << std::setw(12) << "sys tensors" << std::setw(9) << "faults" << std::setw(10) << "batch ms" << std::setw(10)
+            << "ratio-b" << "\n";
   for (const Result& r : results) {
     std::cout << std::left << std::setw(4) << r.name << std::setw(8) << r.threads_label << std::setw(46)
               << (r.what + ", b" + std::to_string(r.batch));
@@ -363,14 +373,16 @@ void print_table(const std::vector<Result>& results) {
               << "x" << std::setw(11) << fmt(r.allocs_per_step, 1) << std::setw(11) << fmt(r.alloc_kib_per_step, 0)
               << std::setw(10) << fmt(r.large_allocs_per_step, 2) << std::setw(14) << fmt(r.tensor_buffers_per_step, 1)
               << std::setw(12) << fmt(r.tensor_system_allocs_per_step, 2) << std::setw(9)
-              << fmt(r.page_faults_per_step, 1) << "\n";
+              << fmt(r.page_faults_per_step, 1) << std::setw(10) << fmt(r.batch_s_per_step * 1e3, 4) << std::setw(9)
+              << fmt((r.step.median - r.batch_s_per_step) / r.gemm.median, 2) << "x\n";
     if (r.peak_rss_mib > 0) std::cout << "    peak RSS after " << r.name << ": " << fmt(r.peak_rss_mib, 1) << " MiB\n";
   }
   std::cout << "(threads: tN = N threads as given, auto:N = the programs' default choice, N; step, GEMM: over the rounds;\n"
             << " ratio: median over the rounds of that round's step / GEMM-only; allocs/st and KiB/st:\n"
             << " every malloc/calloc/realloc/memalign/posix_memalign/aligned_alloc call of a step; >=4KiB: those of at\n"
             << " least 4 KiB; tensors/st: tensor buffers a step takes from the buffer cache; sys tensors: how many of\n"
-            << " those the cache had to get from the system allocator; faults: minor page faults per step)\n";
+            << " those the cache had to get from the system allocator; faults: minor page faults per step; batch ms:\n"
+            << " time in DataLoader::batch per step, mean over the timed steps; ratio-b: (step - batch ms) / GEMM-only)\n";
 }
 
 // A child process spinning on one core until killed: the "one core busy" of --contended. A

@@ -8,6 +8,12 @@
 
 namespace bench {
 
+namespace {
+std::uint64_t batch_time_ns = 0;  // add_batch_time's total; main thread only
+}  // namespace
+
+void add_batch_time(std::uint64_t ns) { batch_time_ns += ns; }
+
 StepCounters read_counters() {
   StepCounters c;
   const AllocCount a = alloc_count();
@@ -20,6 +26,7 @@ StepCounters read_counters() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
   c.page_faults = u.ru_minflt;
+  c.batch_ns = batch_time_ns;
   return c;
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // The process-wide counters the benchmark reads around each timed step run: heap allocations
-// (alloc_counter.hpp), the tensor-buffer cache and minor page faults.
+// (alloc_counter.hpp), the tensor-buffer cache, minor page faults, and the time the steps spent
+// fetching their batches.
 
 #include <cstdint>
 
@@ -14,11 +15,16 @@ struct StepCounters {
   std::uint64_t tensor_reuses = 0;         ///< tensor buffers served by the buffer cache
   std::uint64_t tensor_system_allocs = 0;  ///< tensor buffers the cache had to get from the system
   std::int64_t page_faults = 0;            ///< minor page faults (fresh memory touched)
+  std::uint64_t batch_ns = 0;              ///< nanoseconds spent in DataLoader::batch (add_batch_time)
 };
 
 /// The counters now (since the process started). Defined in step_counters.cpp, which only the
 /// benchmark program links (it needs the allocation counter).
 StepCounters read_counters();
+
+/// Adds `ns` to the time spent in DataLoader::batch, which the benchmark's training step times
+/// around each call. Called from the benchmark's main thread only (steps run there).
+void add_batch_time(std::uint64_t ns);
 
 /// Element-wise difference `later - earlier`.
 inline StepCounters operator-(const StepCounters& later, const StepCounters& earlier) {
@@ -29,6 +35,7 @@ inline StepCounters operator-(const StepCounters& later, const StepCounters& ear
   d.tensor_reuses = later.tensor_reuses - earlier.tensor_reuses;
   d.tensor_system_allocs = later.tensor_system_allocs - earlier.tensor_system_allocs;
   d.page_faults = later.page_faults - earlier.page_faults;
+  d.batch_ns = later.batch_ns - earlier.batch_ns;
   return d;
 }
 
@@ -40,6 +47,7 @@ inline StepCounters& operator+=(StepCounters& total, const StepCounters& more) {
   total.tensor_reuses += more.tensor_reuses;
   total.tensor_system_allocs += more.tensor_system_allocs;
   total.page_faults += more.page_faults;
+  total.batch_ns += more.batch_ns;
   return total;
 }
 

@@ -6,7 +6,9 @@ Runs a quick W1 and W3 at --threads 1,2 for 2 rounds and checks, for every workl
 count: one JSON line; ratio_step_over_gemm, ratio_step_over_gemm_rounds and
 ratio_of_medians_step_over_gemm finite and positive, the first equal to the median of the second,
 min <= median <= max, one sample per round; ratio_over_first (against "t1") on the 2-thread line
-only; core_round_trip_ns before and after, positive, on a machine with two CPUs or more; and the
+only; batch_ms_per_step positive and below the slowest round's step, and
+ratio_step_without_batch_over_gemm equal to (step_ms median - batch_ms_per_step) / gemm_only_ms
+median; core_round_trip_ns before and after, positive, on a machine with two CPUs or more; and the
 final "W step t2 / t1: median [min, max]" line per workload.
 """
 
@@ -61,6 +63,14 @@ def main():
         if ratio != r["ratio_step_over_gemm_rounds"]["median"]:
             fail(f"{name}: ratio_step_over_gemm {ratio} is not the median of the per-round ratios")
         positive(r.get("ratio_of_medians_step_over_gemm"), name + " ratio_of_medians_step_over_gemm")
+        # A mean over every timed step: at most the mean step, which is at most the slowest round's.
+        batch = positive(r.get("batch_ms_per_step"), name + " batch_ms_per_step")
+        if batch >= r["step_ms"]["max"]:
+            fail(f"{name}: batch_ms_per_step {batch} is not below the slowest round's step {r['step_ms']['max']}")
+        without = positive(r.get("ratio_step_without_batch_over_gemm"), name + " ratio_step_without_batch_over_gemm")
+        expected = (r["step_ms"]["median"] - batch) / r["gemm_only_ms"]["median"]
+        if not math.isclose(without, expected, rel_tol=1e-4):
+            fail(f"{name}: ratio_step_without_batch_over_gemm {without} is not (step - batch) / GEMM-only = {expected}")
         if r["threads"] == 1:
             if "ratio_over_first" in r or "first_threads" in r:
                 fail(f"{name}: the first thread setting has a ratio_over_first")
