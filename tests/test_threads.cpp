@@ -595,6 +595,42 @@ TEMPLATE_TEST_CASE("large products split over threads: reproducible per count, w
   }
 }
 
+TEMPLATE_TEST_CASE("a product cut across C's columns equals its halves computed alone, bit for bit",
+                   "[threads][parallel][blas]", float, double) {
+  using T = TestType;
+  // At 2 threads these are cut across C's columns into two halves (a 64-column boundary): W2's
+  // input gradient g·Wᵀ, and a wide C with few rows. The second half is computed in a scratch
+  // block and copied in; that must not change a bit, for beta 0 and 1 and a strided C.
+  struct Case {
+    std::size_t m, n, k;
+    bool tb;
+  };
+  Generator gen(23);
+  for (const Case& s : {Case{128, 512, 512, true}, Case{9, 4096, 128, false}}) {
+    const std::size_t lda = s.k + 3, ldb = (s.tb ? s.k : s.n) + 5, ldc = s.n + 2, half = s.n / 2;
+    const Tensor<T> a = uniform_tensor<T>({s.m, lda}, gen, -1, 1);
+    const Tensor<T> b = uniform_tensor<T>({s.tb ? s.n : s.k, ldb}, gen, -1, 1);
+    const Tensor<T> c0 = uniform_tensor<T>({s.m, ldc}, gen, -1, 1);
+    for (T beta : {T(0), T(1)}) {
+      INFO(s.m << "x" << s.n << "x" << s.k << " tb=" << s.tb << " beta=" << beta);
+      Tensor<T> split = c0;
+      {
+        ParallelThreads scope(2);
+        blas::gemm<T>(false, s.tb, s.m, s.n, s.k, T(0.5), a.data(), lda, b.data(), ldb, beta, split.data(), ldc);
+      }
+      Tensor<T> halves = c0;
+      {
+        ParallelThreads scope(1);
+        for (std::size_t lo : {std::size_t(0), half}) {
+          const T* b_half = b.data() + (s.tb ? lo * ldb : lo);
+          blas::gemm<T>(false, s.tb, s.m, half, s.k, T(0.5), a.data(), lda, b_half, ldb, beta, halves.data() + lo, ldc);
+        }
+      }
+      CHECK(same(split, halves));
+    }
+  }
+}
+
 TEST_CASE("graphs built on one thread are freed on another while the first keeps building", "[threads]") {
   // Nodes, their lists and closures come from per-thread caches and go back to the cache of the
   // thread that frees them: nothing is shared between the caches, so this must be race-free

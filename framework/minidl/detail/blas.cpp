@@ -241,16 +241,38 @@ void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, T alpha
     call_gemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
     return;
   }
-  detail::parallel_chunks(parts, [&](std::size_t i) {
-    const std::size_t lo = detail::chunk_begin(blocks, parts, i) * block;
-    const std::size_t hi = i + 1 == parts ? extent : detail::chunk_begin(blocks, parts, i + 1) * block;
-    if (by_rows) {
+  const auto part_begin = [&](std::size_t i) {
+    return i == parts ? extent : detail::chunk_begin(blocks, parts, i) * block;
+  };
+  if (by_rows) {
+    detail::parallel_chunks(parts, [&](std::size_t i) {
+      const std::size_t lo = part_begin(i), hi = part_begin(i + 1);
       // Rows lo..hi of op(A): stored rows when A is not transposed, stored columns when it is.
       call_gemm(ta, tb, hi - lo, n, k, alpha, a + (ta ? lo : lo * lda), lda, b, ldb, beta, c + lo * ldc, ldc);
-    } else {
-      // Columns lo..hi of op(B), likewise.
-      call_gemm(ta, tb, m, hi - lo, k, alpha, a, lda, b + (tb ? lo * ldb : lo), ldb, beta, c + lo, ldc);
+    });
+    return;
+  }
+  // Columns lo..hi of op(B) (stored rows when B is transposed, stored columns when it is not).
+  // Every part but the first computes its block of C in a scratch block of its own and then copies
+  // it into C: parts that wrote side by side in C's rows ran 15 % slower on two cores than apart,
+  // because each row's lines at a part's edge were taken back and forth between the cores while
+  // both computed (W2's input gradient 128x512x512, docs/performance.md). The kernel call is the
+  // same with another leading dimension, so the values are the same bit for bit; with beta != 0
+  // the scratch block starts as a copy of C's.
+  PooledArray<T> scratch(m * (n - part_begin(1)));
+  detail::parallel_chunks(parts, [&](std::size_t i) {
+    const std::size_t lo = part_begin(i), hi = part_begin(i + 1), width = hi - lo;
+    const T* b_part = b + (tb ? lo * ldb : lo);
+    if (i == 0) {
+      call_gemm(ta, tb, m, width, k, alpha, a, lda, b_part, ldb, beta, c, ldc);
+      return;
     }
+    T* own = scratch.data() + m * (lo - part_begin(1));
+    if (beta != T(0)) {
+      for (std::size_t r = 0; r < m; ++r) std::copy(c + r * ldc + lo, c + r * ldc + hi, own + r * width);
+    }
+    call_gemm(ta, tb, m, width, k, alpha, a, lda, b_part, ldb, beta, own, width);
+    for (std::size_t r = 0; r < m; ++r) std::copy(own + r * width, own + (r + 1) * width, c + r * ldc + lo);
   });
 }
 
