@@ -163,6 +163,9 @@ constexpr std::size_t kMinPartMacs = std::size_t(1) << 20;
 constexpr std::size_t kRowBlock = 8, kColBlock = 64;
 // The smallest slab of k a part of a depth split gets.
 constexpr std::size_t kDepthBlock = 64;
+// The largest block of C a part of a cut across C's columns computes in a scratch block of its own
+// (see gemm): a quarter of a 1 MiB L2 cache.
+constexpr std::size_t kOwnBlockBytes = std::size_t(256) << 10;
 
 // A product split along k: part i multiplies a slab of op(A)'s columns by the matching slab of
 // op(B)'s rows. Part 0 accumulates into C (with beta); each other part writes its own scratch block,
@@ -253,18 +256,21 @@ void gemm(bool ta, bool tb, std::size_t m, std::size_t n, std::size_t k, T alpha
     return;
   }
   // Columns lo..hi of op(B) (stored rows when B is transposed, stored columns when it is not).
-  // Every part but the first computes its block of C in a scratch block of its own and then copies
-  // it into C: parts that wrote side by side in C's rows ran 15 % slower on two cores than apart,
-  // because each row's lines at a part's edge were taken back and forth between the cores while
-  // both computed (W2's input gradient 128x512x512, docs/performance.md). The kernel call is the
-  // same with another leading dimension, so the values are the same bit for bit; with beta != 0
-  // the scratch block starts as a copy of C's.
-  PooledArray<T> scratch(m * (n - part_begin(1)));
+  // Parts that write side by side in C's rows run slower on two cores than apart: each row's line
+  // at a part's edge is taken back and forth between the cores while both compute (15 % on W2's
+  // input gradient 128x512x512, docs/performance.md). So every part but the first computes its
+  // block in a scratch block of its own and then copies it into C, when that block is small enough
+  // to stay in cache for the copy; a larger one (SimpleConvNet's 100x4320 input gradient) costs
+  // more in the copy than the edges do. The kernel call is the same with another leading
+  // dimension, so the values are the same bit for bit; with beta != 0 the scratch block starts as
+  // a copy of C's.
+  const bool own_blocks = m * (part_begin(2) - part_begin(1)) * sizeof(T) <= kOwnBlockBytes;
+  PooledArray<T> scratch(own_blocks ? m * (n - part_begin(1)) : 0);
   detail::parallel_chunks(parts, [&](std::size_t i) {
     const std::size_t lo = part_begin(i), hi = part_begin(i + 1), width = hi - lo;
     const T* b_part = b + (tb ? lo * ldb : lo);
-    if (i == 0) {
-      call_gemm(ta, tb, m, width, k, alpha, a, lda, b_part, ldb, beta, c, ldc);
+    if (i == 0 || !own_blocks) {
+      call_gemm(ta, tb, m, width, k, alpha, a, lda, b_part, ldb, beta, c + lo, ldc);
       return;
     }
     T* own = scratch.data() + m * (lo - part_begin(1));
