@@ -79,6 +79,7 @@ struct Result {
   bench::Stats gemm;            // seconds per step's GEMMs alone, over the rounds
   bench::Stats step_over_gemm;  // per round: step / GEMM-only of that round
   bench::Stats over_first;      // per round: step / the first thread setting's step (runs 0 for the first)
+  bench::Stats gemm_over_first;  // per round: GEMM-only / the first thread setting's GEMM-only (likewise)
   std::string first_label;      // the first thread setting's label, what over_first divides by
   double gemm_gflops = 0;       // GFLOP/s of the GEMM-only run (median)
   double allocs_per_step = 0, alloc_kib_per_step = 0;
@@ -150,7 +151,8 @@ void print_json(const Result& r, const RunSetup& setup) {
       << ",\"ratio_step_over_gemm_rounds\":" << stats_json(r.step_over_gemm, 1)
       << ",\"ratio_of_medians_step_over_gemm\":" << r.step.median / r.gemm.median;
     if (r.over_first.runs > 0)
-      o << ",\"ratio_over_first\":" << stats_json(r.over_first, 1) << ",\"first_threads\":" << json_string(r.first_label);
+      o << ",\"ratio_over_first\":" << stats_json(r.over_first, 1) << ",\"first_threads\":" << json_string(r.first_label)
+        << ",\"gemm_ratio_over_first\":" << stats_json(r.gemm_over_first, 1);
     o << ",\"allocs_per_step\":" << r.allocs_per_step
       << ",\"alloc_kib_per_step\":" << r.alloc_kib_per_step << ",\"large_allocs_per_step\":" << r.large_allocs_per_step
       << ",\"tensor_buffers_per_step\":" << r.tensor_buffers_per_step
@@ -247,6 +249,7 @@ std::vector<Result> measure_workload(const Result& base, const std::vector<Threa
     r.step_over_gemm = bench::summarize(bench::per_round_ratios(t.step_s, t.gemm_s));
     if (i > 0) {
       r.over_first = bench::summarize(bench::per_round_ratios(t.step_s, times.front().step_s));
+      r.gemm_over_first = bench::summarize(bench::per_round_ratios(t.gemm_s, times.front().gemm_s));
       r.first_label = settings.front().label;
     }
     r.gemm_gflops = gemms.flops() / r.gemm.median / 1e9;
@@ -527,12 +530,16 @@ int run(const Config& cfg) {
   }
   print_table(results);
   // Step-time ratios against the first thread setting, per workload (W1-W3): median [min, max] over
-  // the rounds of the per-round ratio.
+  // the rounds of the per-round ratio. Next to it the same ratio of the GEMM-only runs: how far the
+  // products alone scaled in this run, which is what the machine allowed the step.
+  auto stats_str = [](const bench::Stats& s) {
+    return fmt(s.median, 3) + " [" + fmt(s.min, 3) + ", " + fmt(s.max, 3) + "]";
+  };
   for (const Result& r : results) {
     if (r.over_first.runs == 0) continue;
-    std::cout << r.name << " step " << r.threads_label << " / " << r.first_label << ": " << fmt(r.over_first.median, 3)
-              << " [" << fmt(r.over_first.min, 3) << ", " << fmt(r.over_first.max, 3) << "] (median [min, max] over "
-              << r.over_first.runs << " rounds)\n";
+    std::cout << r.name << " step " << r.threads_label << " / " << r.first_label << ": " << stats_str(r.over_first)
+              << "; GEMM-only: " << stats_str(r.gemm_over_first) << " (median [min, max] over " << r.over_first.runs
+              << " rounds)\n";
   }
   std::cout << "final peak RSS " << fmt(peak_rss_mib(), 1) << " MiB\n";
   return 0;

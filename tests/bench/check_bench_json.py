@@ -5,11 +5,11 @@ Usage: check_bench_json.py MINIDL_BENCH MNIST_DIR
 Runs a quick W1 and W3 at --threads 1,2 for 2 rounds and checks, for every workload and thread
 count: one JSON line; ratio_step_over_gemm, ratio_step_over_gemm_rounds and
 ratio_of_medians_step_over_gemm finite and positive, the first equal to the median of the second,
-min <= median <= max, one sample per round; ratio_over_first (against "t1") on the 2-thread line
-only; batch_ms_per_step positive and below the slowest round's step, and
+min <= median <= max, one sample per round; ratio_over_first and gemm_ratio_over_first (against "t1") on the
+2-thread line only; batch_ms_per_step positive and below the slowest round's step, and
 ratio_step_without_batch_over_gemm equal to (step_ms median - batch_ms_per_step) / gemm_only_ms
 median; core_round_trip_ns before and after, positive, on a machine with two CPUs or more; and the
-final "W step t2 / t1: median [min, max]" line per workload.
+final "W step t2 / t1: median [min, max]; GEMM-only: median [min, max]" line per workload.
 """
 
 import json
@@ -72,10 +72,11 @@ def main():
         if not math.isclose(without, expected, rel_tol=1e-4):
             fail(f"{name}: ratio_step_without_batch_over_gemm {without} is not (step - batch) / GEMM-only = {expected}")
         if r["threads"] == 1:
-            if "ratio_over_first" in r or "first_threads" in r:
+            if "ratio_over_first" in r or "first_threads" in r or "gemm_ratio_over_first" in r:
                 fail(f"{name}: the first thread setting has a ratio_over_first")
         else:
             check_stats(r.get("ratio_over_first"), name + " ratio_over_first")
+            check_stats(r.get("gemm_ratio_over_first"), name + " gemm_ratio_over_first")
             if r.get("first_threads") != "t1":
                 fail(f"{name}: first_threads is {r.get('first_threads')!r}, expected 't1'")
         if len(os.sched_getaffinity(0)) >= 2:  # the probe needs two CPUs
@@ -86,13 +87,25 @@ def main():
                 positive(probe.get(k), f"{name} core_round_trip_ns.{k}")
     number = r"[0-9]+\.[0-9]+"
     for w in ("W1", "W3"):
-        pattern = rf"^{w} step t2 / t1: ({number}) \[({number}), ({number})\]"
+        stats = rf"({number}) \[({number}), ({number})\]"
+        pattern = rf"^{w} step t2 / t1: {stats}; GEMM-only: {stats} \("
         m = re.search(pattern, run.stdout, re.M)
         if not m:
             fail(f"no line matching '{pattern}' in the output")
-        lo, med, hi = float(m.group(2)), float(m.group(1)), float(m.group(3))
-        if not 0 < lo <= med <= hi:
-            fail(f"{w} step t2 / t1: median {med} [{lo}, {hi}] out of order")
+        by_threads = {r["threads"]: r for r in lines if r["workload"] == w}
+        for what, first, key, times in (("step", 1, "ratio_over_first", "step_ms"),
+                                        ("GEMM-only", 4, "gemm_ratio_over_first", "gemm_only_ms")):
+            med, lo, hi = (float(m.group(first + k)) for k in range(3))
+            if not 0 < lo <= med <= hi:
+                fail(f"{w} {what} t2 / t1: median {med} [{lo}, {hi}] out of order")
+            stats = by_threads[2][key]
+            if not math.isclose(med, stats["median"], abs_tol=6e-4):
+                fail(f"{w} {what} t2 / t1: the line's median {med} is not {key}'s {stats['median']}")
+            # Each round's ratio divides one of that setting's runs by one of t1's (the JSON prints six
+            # significant digits, so each bound is good to about 1e-5).
+            one, two = by_threads[1][times], by_threads[2][times]
+            if stats["min"] < two["min"] / one["max"] * (1 - 2e-5) or stats["max"] > two["max"] / one["min"] * (1 + 2e-5):
+                fail(f"{w} {key} [{stats['min']}, {stats['max']}] is outside what {times} at 2 and 1 thread(s) allow")
     print("check_bench_json: PASS")
 
 
