@@ -5,11 +5,12 @@ Usage: check_bench_json.py MINIDL_BENCH MNIST_DIR
 Runs a quick W1 and W3 at --threads 1,2 for 2 rounds and checks, for every workload and thread
 count: one JSON line; ratio_step_over_gemm, ratio_step_over_gemm_rounds and
 ratio_of_medians_step_over_gemm finite and positive, the first equal to the median of the second,
-min <= median <= max, one sample per round; ratio_over_first and gemm_ratio_over_first (against "t1") on the
-2-thread line only; batch_ms_per_step positive and below the slowest round's step, and
+min <= median <= max, one sample per round; ratio_over_first and gemm_ratio_over_first (against
+"t1") on the 2-thread line only; batch_ms_per_step positive and below the slowest round's step, and
 ratio_step_without_batch_over_gemm equal to (step_ms median - batch_ms_per_step) / gemm_only_ms
 median; core_round_trip_ns before and after, positive, on a machine with two CPUs or more; and the
-final "W step t2 / t1: median [min, max]; GEMM-only: median [min, max]" line per workload.
+final "W step t2 / t1: median [min, max]; GEMM-only: median [min, max]" line per workload, whose
+medians are the JSON's and whose ratios lie within what the step and GEMM-only times allow.
 """
 
 import json
@@ -73,7 +74,7 @@ def main():
             fail(f"{name}: ratio_step_without_batch_over_gemm {without} is not (step - batch) / GEMM-only = {expected}")
         if r["threads"] == 1:
             if "ratio_over_first" in r or "first_threads" in r or "gemm_ratio_over_first" in r:
-                fail(f"{name}: the first thread setting has a ratio_over_first")
+                fail(f"{name}: the first thread setting has a ratio against itself")
         else:
             check_stats(r.get("ratio_over_first"), name + " ratio_over_first")
             check_stats(r.get("gemm_ratio_over_first"), name + " gemm_ratio_over_first")
@@ -87,8 +88,8 @@ def main():
                 positive(probe.get(k), f"{name} core_round_trip_ns.{k}")
     number = r"[0-9]+\.[0-9]+"
     for w in ("W1", "W3"):
-        stats = rf"({number}) \[({number}), ({number})\]"
-        pattern = rf"^{w} step t2 / t1: {stats}; GEMM-only: {stats} \("
+        triple = rf"({number}) \[({number}), ({number})\]"
+        pattern = rf"^{w} step t2 / t1: {triple}; GEMM-only: {triple} \("
         m = re.search(pattern, run.stdout, re.M)
         if not m:
             fail(f"no line matching '{pattern}' in the output")
