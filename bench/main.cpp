@@ -11,7 +11,7 @@
 // W1-W3 are measured in rounds (bench/rounds.hpp): each round times one step run and one GEMM-only
 // run at every thread count in turn, so ratios are taken between runs seconds apart. Prints one JSON
 // line per workload and thread count as the workload finishes, then a table and the step-time
-// ratios between thread counts. Before and after each of W1-W3 it probes how long a cache line
+// ratios between thread counts, each with the GEMM-only runs' own ratio. Before and after each of W1-W3 it probes how long a cache line
 // takes between two threads (bench/core_latency.hpp), which on a virtual machine moves with where
 // the host runs the vCPUs and governs the 2-thread figures. Run from the repository root (or pass
 // --data) so that data/mnist is found.
